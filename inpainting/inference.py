@@ -1,0 +1,221 @@
+"""One inference path for every model and every image size (after IOPaint's template).
+
+``inpaint(model, image, mask)`` reads the inputs once (:mod:`inpainting.io`), picks a strategy
+for the image size, pads each model input to the model's ``pad_multiple``, runs the model on
+``image * (1 - mask)``, crops the padding away and composites: pixels outside the hole are
+returned bit for bit unchanged, in the input's own mode (RGBA keeps its alpha).
+
+Strategies:
+
+* ``original``: the whole image at its own size.
+* ``resize``: shrink so the long side is at most ``resize_limit`` (default: the model's native
+  resolution ×2, or 1024 for models with no native size), inpaint, upscale, paste back only the
+  hole pixels.
+* ``crop``: a box around each connected mask region plus a margin, resized down to the model's
+  working size when larger, inpainted and pasted back (holes only).
+* ``auto``: ``original`` when the long side is at most ``resize_limit``; otherwise ``crop``
+  when the boxes around the mask regions are small against the image, else ``resize``.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from inpainting.io import ImageLike, InputError, load_image, load_mask
+
+__all__ = ["STRATEGIES", "DEFAULT_MAX_PIXELS", "inpaint", "run_model", "plan_crops", "choose_strategy"]
+
+STRATEGIES = ("auto", "original", "resize", "crop")
+DEFAULT_MAX_PIXELS = 36_000_000  # e.g. 6000×6000; larger inputs are refused before any allocation
+_CLASSICAL_LIMIT = 1024
+
+
+def _default_resize_limit(model) -> int:
+    native = getattr(model, "native_size", None)
+    return _CLASSICAL_LIMIT if not native else 2 * int(native)
+
+
+@torch.inference_mode()
+def run_model(model, rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """Run ``model`` once on an H×W×3 uint8 array and an H×W boolean hole mask.
+
+    Pads (symmetric) to the model's ``pad_multiple``, passes ``image * (1 - mask)`` and returns
+    the model's H×W×3 float32 prediction in [0, 1] (not yet composited).
+    """
+    h, w = hole.shape
+    multiple = max(1, int(getattr(model, "pad_multiple", 1) or 1))
+    pad_h, pad_w = (-h) % multiple, (-w) % multiple
+    device = getattr(model, "device", torch.device("cpu"))
+    dtype = next((p.dtype for p in model.parameters()), torch.float32)
+    image = torch.from_numpy(np.array(rgb, dtype=np.uint8)).to(device).permute(2, 0, 1)[None].to(dtype) / 255.0
+    mask = torch.from_numpy(np.array(hole, dtype=bool)).to(device)[None, None].to(dtype)
+    if pad_h or pad_w:
+        # "reflect" needs the pad to be smaller than the side; replicate works for any size.
+        mode = "reflect" if pad_h < h and pad_w < w else "replicate"
+        image = F.pad(image, (0, pad_w, 0, pad_h), mode=mode)
+        mask = F.pad(mask, (0, pad_w, 0, pad_h), mode=mode)
+    pred = model(image * (1 - mask), mask)
+    if not isinstance(pred, torch.Tensor) or pred.shape != image.shape:
+        raise RuntimeError(
+            f"{type(model).__name__} returned {getattr(pred, 'shape', type(pred))}, expected {tuple(image.shape)}"
+        )
+    pred = pred[0, :, :h, :w].float().clamp(0, 1).permute(1, 2, 0)
+    return pred.cpu().numpy()
+
+
+def _to_uint8(pred: np.ndarray) -> np.ndarray:
+    return np.clip(np.round(pred * 255.0), 0, 255).astype(np.uint8)
+
+
+def _resize(array: np.ndarray, size: tuple[int, int], *, nearest: bool = False) -> np.ndarray:
+    """Resize an array to ``(width, height)``: area when shrinking, bicubic when enlarging."""
+    w, h = size
+    if (array.shape[1], array.shape[0]) == (w, h):
+        return array
+    if nearest:
+        interp = cv2.INTER_NEAREST
+    else:
+        interp = cv2.INTER_AREA if w < array.shape[1] else cv2.INTER_CUBIC
+    return cv2.resize(array, (w, h), interpolation=interp)
+
+
+def _scaled(rgb: np.ndarray, hole: np.ndarray, long_side: int) -> tuple[np.ndarray, np.ndarray]:
+    h, w = hole.shape
+    scale = long_side / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    small_rgb = _resize(rgb, size)
+    # Any hole pixel of the full-size mask keeps its small pixel a hole (no hole is lost).
+    small_hole = cv2.resize(hole.astype(np.uint8), size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_NEAREST) > 0
+    return small_rgb, small_hole
+
+
+def _run_resized(model, rgb: np.ndarray, hole: np.ndarray, long_side: int) -> np.ndarray:
+    """Inpaint at ``long_side`` (if smaller than the image) and return a full-size uint8 prediction."""
+    h, w = hole.shape
+    if max(h, w) <= long_side:
+        return _to_uint8(run_model(model, rgb, hole))
+    small_rgb, small_hole = _scaled(rgb, hole, long_side)
+    pred = _to_uint8(run_model(model, small_rgb, small_hole))
+    return _resize(pred, (w, h))
+
+
+@dataclass(frozen=True)
+class Box:
+    """A crop box, ``[top, bottom)`` × ``[left, right)`` in pixels."""
+
+    top: int
+    left: int
+    bottom: int
+    right: int
+
+    @property
+    def area(self) -> int:
+        return (self.bottom - self.top) * (self.right - self.left)
+
+    def overlaps(self, other: "Box") -> bool:
+        return not (self.bottom <= other.top or other.bottom <= self.top or self.right <= other.left or other.right <= self.left)
+
+    def union(self, other: "Box") -> "Box":
+        return Box(min(self.top, other.top), min(self.left, other.left), max(self.bottom, other.bottom), max(self.right, other.right))
+
+
+def plan_crops(hole: np.ndarray, *, margin: float = 0.5, min_margin: int = 32) -> list[Box]:
+    """Boxes around each connected hole region, grown by ``max(min_margin, margin × side)`` on every
+    side and clipped to the image; overlapping boxes are merged so no hole pixel is filled twice."""
+    h, w = hole.shape
+    count, _, stats, _ = cv2.connectedComponentsWithStats(hole.astype(np.uint8), connectivity=8)
+    boxes = []
+    for x, y, bw, bh, _area in stats[1:count]:
+        m_y = max(min_margin, int(math.ceil(margin * bh)))
+        m_x = max(min_margin, int(math.ceil(margin * bw)))
+        boxes.append(Box(max(0, y - m_y), max(0, x - m_x), min(h, y + bh + m_y), min(w, x + bw + m_x)))
+    merged = True
+    while merged:
+        merged = False
+        out: list[Box] = []
+        for box in boxes:
+            for i, other in enumerate(out):
+                if box.overlaps(other):
+                    out[i] = other.union(box)
+                    merged = True
+                    break
+            else:
+                out.append(box)
+        boxes = out
+    return sorted(boxes, key=lambda b: (b.top, b.left))
+
+
+def choose_strategy(model, hole: np.ndarray, *, resize_limit: int | None = None) -> str:
+    """The strategy ``auto`` picks (see module docstring)."""
+    limit = resize_limit or _default_resize_limit(model)
+    h, w = hole.shape
+    if max(h, w) <= limit:
+        return "original"
+    boxes = plan_crops(hole)
+    if sum(b.area for b in boxes) <= 0.5 * h * w:
+        return "crop"
+    return "resize"
+
+
+def inpaint(
+    model,
+    image: ImageLike,
+    mask: ImageLike,
+    *,
+    strategy: str = "auto",
+    resize_limit: int | None = None,
+    crop_margin: float = 0.5,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> Image.Image:
+    """Fill the hole of ``image`` given by ``mask`` (255 / True = hole) with ``model``.
+
+    Args:
+        model: any model from :func:`inpainting.load_model` or :func:`inpainting.create_model`.
+        image: PIL image, numpy array (H×W, H×W×3, H×W×4; uint8, uint16 or float in [0, 1]) or path.
+        mask: same size as the upright image; L, RGB, RGBA (alpha), boolean or numeric array, or path.
+        strategy: ``auto``, ``original``, ``resize`` or ``crop`` (module docstring).
+        resize_limit: long side for ``resize`` and the ``auto`` threshold (default from the model).
+        crop_margin: context around each hole region for ``crop``, as a fraction of the region's side.
+        max_pixels: larger images are refused with :class:`~inpainting.io.InputError`.
+
+    Returns:
+        A PIL image of the input's (upright) size and mode; pixels outside the hole unchanged.
+    """
+    if strategy not in STRATEGIES:
+        raise InputError(f"unknown strategy {strategy!r}; accepted: {', '.join(STRATEGIES)}")
+    loaded = load_image(image)
+    width, height = loaded.size
+    if width * height > max_pixels:
+        raise InputError(
+            f"image is {width}×{height} = {width * height / 1e6:.1f} megapixels, over the limit of "
+            f"{max_pixels / 1e6:.1f} megapixels; shrink it or raise max_pixels"
+        )
+    hole = load_mask(mask, size=loaded.size)
+    if not hole.any():
+        return loaded.pil.copy()
+    rgb = loaded.rgb
+    limit = resize_limit or _default_resize_limit(model)
+    if strategy == "auto":
+        strategy = choose_strategy(model, hole, resize_limit=limit)
+
+    if strategy == "original":
+        filled = _to_uint8(run_model(model, rgb, hole))
+    elif strategy == "resize":
+        filled = _run_resized(model, rgb, hole, limit)
+    else:  # crop
+        filled = rgb.copy()
+        native = getattr(model, "native_size", None)
+        for box in plan_crops(hole, margin=crop_margin):
+            crop_rgb = rgb[box.top:box.bottom, box.left:box.right]
+            crop_hole = hole[box.top:box.bottom, box.left:box.right]
+            long_side = max(crop_hole.shape)
+            if native:
+                long_side = min(long_side, int(native))
+            filled[box.top:box.bottom, box.left:box.right] = _run_resized(model, crop_rgb, crop_hole, long_side)
+    return loaded.to_mode(filled, hole)

@@ -1,0 +1,154 @@
+"""``load_model``: one loader for a shipped checkpoint name, a classical method, a local folder or a
+Hub repo id; and ``available_models`` listing the names it accepts on their own."""
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from inpainting.hub import HUB_METADATA_KEY, WeightsError, read_config
+from inpainting.registry import UnknownArchitectureError, create_model, get_architecture, list_architectures
+
+__all__ = ["ModelEntry", "available_models", "checkpoints_dir", "load_model", "resolve_device"]
+
+_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+
+
+def checkpoints_dir() -> Path:
+    """Folder of the shipped checkpoints: ``$INPAINTING_CHECKPOINTS`` or ``<repo>/checkpoints``."""
+    env = os.environ.get("INPAINTING_CHECKPOINTS")
+    return Path(env) if env else Path(__file__).resolve().parent.parent / "checkpoints"
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One name :func:`load_model` accepts on its own."""
+
+    name: str
+    description: str
+    kind: str  # "learned" or "classical"
+    architecture: str
+    domain: str | None = None  # e.g. "faces", "scenes", "objects"; None = any
+
+    def __iter__(self):  # allows ``for name, description in available_models()``
+        return iter((self.name, self.description))
+
+
+def _describe_checkpoint(folder: Path, config: dict[str, Any]) -> str:
+    meta = config.get(HUB_METADATA_KEY) or {}
+    if meta.get("description"):
+        return str(meta["description"])
+    parts = [config.get("architecture", "?")]
+    if meta.get("dataset"):
+        parts.append(f"trained on {meta['dataset']}")
+    if meta.get("resolution"):
+        parts.append(f"{meta['resolution']} px")
+    return ", ".join(parts)
+
+
+def available_models() -> list[ModelEntry]:
+    """Shipped checkpoints (``checkpoints/<name>/``) then the classical methods, with one-line
+    descriptions (family, training data, resolution)."""
+    entries: list[ModelEntry] = []
+    root = checkpoints_dir()
+    if root.is_dir():
+        for folder in sorted(p for p in root.iterdir() if (p / "config.json").is_file()):
+            try:
+                config = json.loads((folder / "config.json").read_text())
+            except json.JSONDecodeError:
+                continue
+            meta = config.get(HUB_METADATA_KEY) or {}
+            entries.append(
+                ModelEntry(
+                    name=folder.name,
+                    description=_describe_checkpoint(folder, config),
+                    kind="learned",
+                    architecture=str(config.get("architecture", "")),
+                    domain=meta.get("domain"),
+                )
+            )
+    for info in list_architectures(kind="classical"):
+        entries.append(ModelEntry(name=info.name, description=info.description, kind="classical", architecture=info.name))
+    return entries
+
+
+def resolve_device(device: str | torch.device | None = None) -> torch.device:
+    """``device`` as given, else CUDA when available, else CPU; a clear error for an unusable one."""
+    if device is None or device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as err:
+        raise ValueError(f"unknown device {device!r}; accepted: cpu, cuda, cuda:N, mps, auto") from err
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} requested but CUDA is not available here; use 'cpu'")
+    return resolved
+
+
+def _class_for(config: dict[str, Any], source: str):
+    architecture = config.get("architecture")
+    if not architecture:
+        raise WeightsError(f"{source}: config.json has no 'architecture' entry, so the model class is unknown")
+    try:
+        return get_architecture(architecture).cls
+    except UnknownArchitectureError as err:
+        raise UnknownArchitectureError(f"{source}: {err}") from None
+
+
+def load_model(spec: str | os.PathLike, device: str | torch.device | None = None, **hub_kwargs: Any):
+    """A model in eval mode on ``device`` (CUDA when available and not overridden).
+
+    ``spec`` is, in the order tried:
+
+    1. a classical method name (``opencv-telea``, ``opencv-ns``);
+    2. a shipped checkpoint name, a folder ``checkpoints/<name>/``;
+    3. a local folder written by ``save_pretrained``;
+    4. a Hub repo id ``org/name`` (``hub_kwargs`` such as ``revision``, ``cache_dir``, ``token`` are
+       passed to the download; offline mode uses the local Hugging Face cache).
+
+    Loading is strict and safetensors-only; a config naming an unregistered architecture is
+    refused with the list of known ones.
+    """
+    target = resolve_device(device)
+    text = os.fspath(spec)
+    classical = {info.name for info in list_architectures(kind="classical")}
+    if text in classical:
+        return create_model(text).to(target).eval()
+
+    shipped = checkpoints_dir() / text
+    if "/" not in text and "\\" not in text and (shipped / "config.json").is_file():
+        folder: Path | None = shipped
+    elif Path(text).is_dir():
+        folder = Path(text)
+    else:
+        folder = None
+
+    if folder is not None:
+        cls = _class_for(read_config(folder), str(folder))
+        model = cls.from_pretrained(str(folder), map_location="cpu")
+    elif _REPO_ID.match(text) and not Path(text).exists():
+        from huggingface_hub import hf_hub_download
+        from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError, RepositoryNotFoundError
+
+        try:
+            config_file = hf_hub_download(repo_id=text, filename="config.json", **hub_kwargs)
+        except (EntryNotFoundError, LocalEntryNotFoundError, RepositoryNotFoundError, OSError) as err:
+            raise WeightsError(
+                f"could not get config.json of Hub repo {text!r} ({err.__class__.__name__}); check the repo id, "
+                "your network, or that it is in the local Hugging Face cache when offline"
+            ) from None
+        config = json.loads(Path(config_file).read_text())
+        cls = _class_for(config, text)
+        model = cls.from_pretrained(text, map_location="cpu", **hub_kwargs)
+    else:
+        names = [entry.name for entry in available_models()]
+        raise WeightsError(
+            f"unknown model {text!r}: not a shipped or classical name ({', '.join(names)}), "
+            "not a folder with config.json, and not a Hub repo id of the form org/name"
+        )
+    return model.to(target).eval()
