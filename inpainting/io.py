@@ -67,7 +67,7 @@ def _array_to_pil(array: np.ndarray, *, what: str) -> Image.Image:
         if array.ndim != 2:
             array = (array // 257).astype(np.uint8)
         else:
-            return Image.fromarray(array, mode="I;16")
+            return Image.fromarray(array)  # uint16 H×W: mode I;16
     elif np.issubdtype(array.dtype, np.floating):
         if not np.isfinite(array).all():
             raise InputError(f"{what} array contains NaN or infinite values")
@@ -132,9 +132,9 @@ class LoadedImage:
             out[..., :3][hole] = filled[..., :3][hole]
         else:
             out[hole] = filled[hole]
-        result = Image.fromarray(out, mode=mode if mode not in ("1",) else None)
-        if mode == "1":
-            result = result.convert("1")
+        result = Image.fromarray(out)
+        if result.mode != mode:  # e.g. CMYK (4 channels read as RGBA), I;16 variants
+            result = Image.frombytes(mode, self.pil.size, out.tobytes())
         if mode == "P":
             result.putpalette(self.pil.getpalette())
             if "transparency" in self.pil.info:

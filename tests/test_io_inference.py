@@ -1,0 +1,264 @@
+"""The one inference path: every input mode, EXIF, compositing, strategies, bad input."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import inpainting
+from inpainting.inference import choose_strategy, plan_crops
+from inpainting.io import InputError, load_mask
+
+skdata = pytest.importorskip("skimage.data", reason="scikit-image (dev requirement) provides the real test photos")
+
+
+@pytest.fixture(scope="module")
+def telea():
+    return inpainting.load_model("opencv-telea", device="cpu")
+
+
+@pytest.fixture(scope="module")
+def photo() -> np.ndarray:
+    return skdata.astronaut()[100:228, 150:278].copy()  # 128×128 real photo
+
+
+def stroke_mask(h: int, w: int) -> np.ndarray:
+    mask = np.zeros((h, w), np.uint8)
+    mask[h // 3 : h // 3 + 8, w // 5 : w - w // 5] = 255
+    return mask
+
+
+def check_result(result: Image.Image, reference: np.ndarray, hole: np.ndarray) -> None:
+    out = np.asarray(result)
+    assert out.shape == reference.shape
+    np.testing.assert_array_equal(out[~hole], reference[~hole])  # known pixels bit for bit
+    assert (out[hole] != reference[hole]).any()  # the hole was filled with something new
+
+
+# ---------------------------------------------------------------- input modes
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "L", "LA", "P", "CMYK", "I;16", "1"])
+def test_round_trip_keeps_size_mode_and_known_pixels(telea, photo, mode):
+    rgba = np.dstack([photo, np.linspace(0, 255, photo.shape[1], dtype=np.uint8)[None].repeat(photo.shape[0], 0)])
+    base = Image.fromarray(rgba, "RGBA")
+    if mode == "I;16":
+        image = Image.fromarray(np.asarray(base.convert("L")).astype(np.uint16) * 257)
+    elif mode == "P":
+        image = base.convert("RGB").quantize(64)
+    else:
+        image = base.convert(mode)
+    mask = stroke_mask(*photo.shape[:2])
+    # Poke the hole with a colour the surroundings don't have so "changed" is detectable.
+    arr = np.array(image)
+    hole = mask > 127
+    arr[hole] = arr.max() if mode != "1" else False
+    image = _like(arr, image)
+    result = inpainting.inpaint(telea, image, mask)
+    assert result.mode == image.mode and result.size == image.size
+    ref = np.asarray(image)
+    out = np.asarray(result)
+    np.testing.assert_array_equal(out[~hole], ref[~hole])
+    if mode == "RGBA":
+        np.testing.assert_array_equal(out[..., 3], ref[..., 3])  # alpha re-attached unchanged
+    if mode != "1":
+        assert (out[hole] != ref[hole]).any()
+
+
+def _like(arr, like):
+    """``arr`` as an image of ``like``'s mode (and palette)."""
+    out = Image.fromarray(arr)
+    if out.mode != like.mode:
+        out = Image.frombytes(like.mode, like.size, arr.tobytes())
+    if like.mode == "P":
+        out.putpalette(like.getpalette())
+    return out
+
+
+def test_numpy_path_and_pil_inputs_agree(telea, photo, tmp_path):
+    mask = stroke_mask(*photo.shape[:2])
+    Image.fromarray(photo).save(tmp_path / "p.png")
+    Image.fromarray(mask).save(tmp_path / "m.png")
+    a = np.asarray(inpainting.inpaint(telea, photo, mask))
+    b = np.asarray(inpainting.inpaint(telea, tmp_path / "p.png", str(tmp_path / "m.png")))
+    c = np.asarray(inpainting.inpaint(telea, Image.fromarray(photo), mask > 127))  # boolean mask
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(a, c)
+
+
+@pytest.mark.parametrize(
+    "make_mask",
+    [
+        lambda m: Image.fromarray(m, "L"),
+        lambda m: Image.fromarray(np.dstack([np.zeros_like(m), m, np.zeros_like(m)]), "RGB"),  # green stroke
+        lambda m: Image.fromarray(np.dstack([np.full_like(m, 255)] * 3 + [m]), "RGBA"),  # alpha only
+        lambda m: m > 127,
+        lambda m: (m / 255.0).astype(np.float32),
+    ],
+    ids=["L", "RGB", "RGBA-alpha", "bool", "float"],
+)
+def test_mask_modes(make_mask):
+    m = stroke_mask(40, 50)
+    m[0, 0] = 127  # exactly the threshold: not a hole
+    m[0, 1] = 128
+    hole = load_mask(make_mask(m))
+    expected = m > 127
+    np.testing.assert_array_equal(hole, expected)
+
+
+def test_rgba_white_mask_with_transparent_background_uses_alpha():
+    m = np.zeros((10, 10, 4), np.uint8)
+    m[..., :3] = 255  # white everywhere, but only the painted part is opaque
+    m[2:4, 2:4, 3] = 255
+    assert load_mask(Image.fromarray(m, "RGBA")).sum() == 4
+
+
+# ----------------------------------------------------------------------- EXIF
+def test_exif_rotated_photo_and_mask_land_on_the_upright_pixels(telea, photo, tmp_path):
+    upright = photo[:, :100]  # 128 high, 100 wide
+    mask = np.zeros(upright.shape[:2], np.uint8)
+    mask[10:20, 60:90] = 255  # drawn on the upright view
+    # Store the photo rotated with orientation 6 ("rotate 90° CW to display").
+    stored = Image.fromarray(np.rot90(upright, k=1))  # counter-clockwise in storage
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buf = io.BytesIO()
+    stored.save(buf, format="JPEG", exif=exif.tobytes(), quality=100)
+    path = tmp_path / "rotated.jpg"
+    path.write_bytes(buf.getvalue())
+    shown = np.asarray(Image.open(path).transpose(Image.Transpose.ROTATE_270))  # what viewers display
+    assert shown.shape[:2] == upright.shape[:2]
+    result = np.asarray(inpainting.inpaint(telea, path, mask))
+    assert result.shape == shown.shape  # upright size, not the stored one
+    hole = mask > 127
+    np.testing.assert_array_equal(result[~hole], shown[~hole])
+
+
+def test_exif_rotated_mask_file_is_oriented_too(tmp_path):
+    mask = np.zeros((30, 20), np.uint8)
+    mask[2:5, 10:15] = 255
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(np.rot90(mask, k=1)).save(tmp_path / "m.jpg", exif=exif.tobytes(), quality=100)
+    np.testing.assert_array_equal(load_mask(tmp_path / "m.jpg"), mask > 127)
+
+
+# -------------------------------------------------------------- edge cases
+def test_empty_mask_returns_input_unchanged(telea, photo):
+    image = Image.fromarray(photo)
+    out = inpainting.inpaint(telea, image, np.zeros(photo.shape[:2], np.uint8))
+    np.testing.assert_array_equal(np.asarray(out), photo)
+    assert out is not image  # a copy: the caller's image is never handed back to be mutated
+
+
+def test_mask_of_another_size_is_a_clear_error(telea, photo):
+    with pytest.raises(InputError, match=r"mask size 10×12 does not match image size 128×128"):
+        inpainting.inpaint(telea, photo, np.zeros((12, 10), np.uint8))
+
+
+def test_too_large_image_is_refused_before_work(telea):
+    big = np.zeros((3000, 3000, 3), np.uint8)
+    with pytest.raises(InputError, match="megapixels"):
+        inpainting.inpaint(telea, big, np.ones((3000, 3000), bool), max_pixels=4_000_000)
+
+
+@pytest.mark.parametrize(
+    "image, message",
+    [
+        ("/nonexistent/photo.png", "not found"),
+        (np.zeros((4, 4, 5), np.uint8), "H×W×3"),
+        (np.full((4, 4, 3), 2.0), r"\[0, 1\]"),
+        (12, "PIL image, a numpy array or a file path"),
+    ],
+)
+def test_bad_images_give_specific_errors(telea, image, message):
+    with pytest.raises(InputError, match=message):
+        inpainting.inpaint(telea, image, np.ones((4, 4), bool))
+
+
+def test_non_image_file_is_a_clear_error(telea, tmp_path):
+    bad = tmp_path / "notes.png"
+    bad.write_text("not an image")
+    with pytest.raises(InputError, match="not a readable image"):
+        inpainting.inpaint(telea, bad, np.ones((4, 4), bool))
+
+
+def test_unknown_strategy(telea, photo):
+    with pytest.raises(InputError, match="accepted: auto, original, resize, crop"):
+        inpainting.inpaint(telea, photo, stroke_mask(128, 128), strategy="tile")
+
+
+# --------------------------------------------------------------- strategies
+@pytest.fixture(scope="module")
+def large_photo() -> np.ndarray:
+    import cv2
+
+    return cv2.resize(skdata.chelsea(), (2000, 1500), interpolation=cv2.INTER_CUBIC)
+
+
+@pytest.mark.parametrize("strategy", ["original", "resize", "crop", "auto"])
+def test_each_strategy_on_a_2000x1500_photo(telea, large_photo, strategy):
+    mask = np.zeros(large_photo.shape[:2], np.uint8)
+    mask[600:640, 500:1400] = 255
+    mask[1200:1300, 100:180] = 255
+    poked = large_photo.copy()
+    poked[mask > 127] = 255
+    result = inpainting.inpaint(telea, poked, mask, strategy=strategy)
+    assert result.size == (2000, 1500)
+    check_result(result, poked, mask > 127)
+
+
+def test_auto_picks_by_image_size_and_mask_extent(telea):
+    assert choose_strategy(telea, np.ones((512, 512), bool)) == "original"
+    small_hole = np.zeros((1500, 2000), bool)
+    small_hole[100:120, 100:120] = True
+    assert choose_strategy(telea, small_hole) == "crop"
+    assert choose_strategy(telea, np.ones((1500, 2000), bool)) == "resize"
+
+
+def test_crops_cover_every_hole_pixel_once():
+    hole = np.zeros((300, 400), bool)
+    hole[10:20, 10:20] = True
+    hole[15:25, 30:40] = True  # near the first: boxes overlap and merge
+    hole[250:260, 350:390] = True
+    boxes = plan_crops(hole, margin=0.5, min_margin=8)
+    assert len(boxes) == 2
+    covered = np.zeros_like(hole, dtype=int)
+    for b in boxes:
+        covered[b.top : b.bottom, b.left : b.right] += 1
+    assert (covered[hole] == 1).all()
+
+
+class _Recorder(inpainting.InpaintingModel):
+    """A tiny real model recording the input size it is given (not registered)."""
+
+    native_size = 64
+    pad_multiple = 16
+
+    def __init__(self):
+        super().__init__()
+        self.seen: list[tuple[int, int]] = []
+
+    def forward(self, image, mask):
+        self.seen.append(tuple(image.shape[-2:]))
+        return image * 0 + 0.5
+
+
+def test_padding_to_the_model_multiple_is_cropped_back():
+    model = _Recorder()
+    image = np.random.default_rng(0).integers(0, 255, (37, 53, 3), dtype=np.uint8)
+    mask = np.zeros((37, 53), bool)
+    mask[5:9, 5:30] = True
+    out = np.asarray(inpainting.inpaint(model, image, mask, strategy="original"))
+    assert model.seen == [(48, 64)]
+    assert (out[mask] == 128).all()  # 0.5 → 128
+    np.testing.assert_array_equal(out[~mask], image[~mask])
+
+
+def test_crop_strategy_resizes_crops_to_native_size():
+    model = _Recorder()
+    image = np.zeros((1000, 1000, 3), np.uint8)
+    mask = np.zeros((1000, 1000), bool)
+    mask[400:600, 400:600] = True
+    inpainting.inpaint(model, image, mask, strategy="crop")
+    assert len(model.seen) == 1 and max(model.seen[0]) == 64

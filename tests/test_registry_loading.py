@@ -1,0 +1,110 @@
+"""The registry, create_model, load_model and available_models."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+import inpainting
+from inpainting import UnknownArchitectureError, WeightsError
+
+
+def test_classical_methods_are_registered_with_presets_and_descriptions():
+    infos = {info.name: info for info in inpainting.list_architectures()}
+    for name in ("opencv-telea", "opencv-ns"):
+        assert infos[name].kind == "classical"
+        assert infos[name].description
+        assert "default" in infos[name].presets
+    assert all(info.description for info in infos.values())
+
+
+def test_create_model_applies_preset_then_overrides():
+    assert inpainting.create_model("opencv-ns").radius == 3
+    model = inpainting.create_model("opencv-ns", "default", radius=7)
+    assert model.radius == 7 and model.config == {"radius": 7}
+
+
+def test_unknown_architecture_and_preset_are_refused_with_the_known_names():
+    with pytest.raises(UnknownArchitectureError, match="known architectures: .*opencv-telea"):
+        inpainting.create_model("no-such-model")
+    with pytest.raises(UnknownArchitectureError, match="known presets: default"):
+        inpainting.create_model("opencv-telea", "huge")
+
+
+def test_registering_a_name_twice_is_an_error():
+    from inpainting.models.classical import OpenCVNavierStokes
+
+    with pytest.raises(ValueError, match="already registered"):
+        inpainting.register_model("opencv-telea", description="x", native_size=None)(OpenCVNavierStokes)
+
+
+def test_available_models_lists_classical_names_with_descriptions():
+    entries = {entry.name: entry for entry in inpainting.available_models()}
+    assert {"opencv-telea", "opencv-ns"} <= set(entries)
+    for name, description in inpainting.available_models():
+        assert name and description
+    for entry in entries.values():
+        if entry.kind == "learned":  # shipped checkpoints load by name
+            assert (inpainting.loading.checkpoints_dir() / entry.name / "model.safetensors").is_file()
+
+
+def test_load_model_classical_is_in_eval_mode_on_cpu():
+    model = inpainting.load_model("opencv-telea", device="cpu")
+    assert not model.training and model.device.type == "cpu"
+
+
+def test_load_model_from_a_saved_folder_round_trips(tmp_path):
+    inpainting.create_model("opencv-ns", radius=5).save_pretrained(tmp_path / "ns")
+    config = json.loads((tmp_path / "ns" / "config.json").read_text())
+    assert config["architecture"] == "opencv-ns"
+    assert (tmp_path / "ns" / "README.md").read_text().count("opencv-ns") >= 1
+    model = inpainting.load_model(tmp_path / "ns", device="cpu")
+    assert type(model).__name__ == "OpenCVNavierStokes" and model.radius == 5
+
+
+def test_unregistered_architecture_in_config_is_refused(tmp_path):
+    inpainting.create_model("opencv-ns").save_pretrained(tmp_path / "m")
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    config["architecture"] = "mystery-net"
+    (tmp_path / "m" / "config.json").write_text(json.dumps(config))
+    with pytest.raises(UnknownArchitectureError, match="'mystery-net'.*known architectures"):
+        inpainting.load_model(tmp_path / "m")
+
+
+def test_folder_without_safetensors_is_refused_even_with_pickle_weights(tmp_path):
+    inpainting.create_model("opencv-ns").save_pretrained(tmp_path / "m")
+    (tmp_path / "m" / "model.safetensors").unlink()
+    torch.save({}, tmp_path / "m" / "pytorch_model.bin")
+    with pytest.raises(WeightsError, match="only safetensors"):
+        inpainting.load_model(tmp_path / "m")
+
+
+def test_folder_without_config_and_unknown_names_are_clear_errors(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(WeightsError, match="no config.json"):
+        inpainting.load_model(tmp_path / "empty")
+    with pytest.raises(WeightsError, match="unknown model 'not-a-model'"):
+        inpainting.load_model("not-a-model")
+
+
+def test_hub_repo_id_loads_from_the_offline_cache(tmp_path):
+    # A pre-populated Hugging Face cache, as `huggingface-cli download` leaves it.
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    repo = tmp_path / "models--someone--telea-r5"
+    snapshot = repo / "snapshots" / commit
+    inpainting.create_model("opencv-telea", radius=5).save_pretrained(snapshot)
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text(commit)
+    model = inpainting.load_model("someone/telea-r5", device="cpu", cache_dir=tmp_path)
+    assert model.radius == 5
+    with pytest.raises(WeightsError, match="could not get config.json of Hub repo 'someone/absent'"):
+        inpainting.load_model("someone/absent", cache_dir=tmp_path)
+
+
+def test_unavailable_cuda_is_a_clear_error():
+    if torch.cuda.is_available():
+        pytest.skip("CUDA is available here")
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        inpainting.load_model("opencv-telea", device="cuda")
