@@ -1,0 +1,201 @@
+"""Partial-convolution U-Net (Liu et al., "Image Inpainting for Irregular Holes Using Partial
+Convolutions", ECCV 2018, https://arxiv.org/abs/1804.07723; code https://github.com/NVIDIA/partialconv).
+
+Every convolution is a :class:`~inpainting.layers.partial_conv.PartialConv2d`, so the network only
+ever sees known pixels and the hole shrinks layer by layer. Encoder: partial convolutions with ReLU;
+decoder: nearest upsampling, concatenation of the skip's features *and* masks, partial convolution,
+LeakyReLU(0.2). Normalisation is batch norm (as the paper), none, or Region Normalization
+(Yu et al., AAAI 2020, https://arxiv.org/abs/1911.10375): RN-B in the encoder (hole and known regions
+normalised separately, two affine sets), RN-L in the decoder (learnt regions, pixel-wise affine).
+
+One class covers the reports' four networks (see the presets):
+
+* ``liu2018``: Liu et al.'s 7-level network for 256×256 (kernels 7,5,5,3,3,3,3; 64…512 channels),
+  the last decoder layer taking the input image and mask;
+* ``cifar10``: the CIFAR-10 report's 5 + 5 layers, down to 1×1 at 32×32;
+* ``celeba``: the CelebA report's 4-level U-Net with two (partial) 3×3 convolutions per level;
+* ``places-rn``: the Places report's PConv generator with Region Normalization.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from inpainting.hub import InpaintingModel
+from inpainting.layers.init import init_weights
+from inpainting.layers.inputs import check_inputs, known_only
+from inpainting.layers.partial_conv import PartialConv2d
+from inpainting.layers.region_norm import RegionNormB, RegionNormL
+from inpainting.registry import register_model
+
+__all__ = ["PConvUNet", "PConvBlock"]
+
+# norm option -> (encoder norm, decoder norm); RN-B needs the mask, RN-L finds its own regions.
+_NORMS = {
+    "batch": (nn.BatchNorm2d, nn.BatchNorm2d),
+    "none": (None, None),
+    "region": (RegionNormB, RegionNormL),
+}
+_ACTIVATIONS = {"relu": lambda: nn.ReLU(inplace=True), "leaky": lambda: nn.LeakyReLU(0.2, inplace=True), None: nn.Identity}
+
+
+class PConvBlock(nn.Module):
+    """Partial convolution → optional norm → activation; ``forward(x, mask, hole) -> (x, mask)``.
+
+    ``mask`` is the partial convolution's running mask, ``hole`` the input hole mask (both 1 = hole).
+    RN-B normalises the regions of ``hole``, brought to the feature resolution by max-pooling (a
+    feature pixel whose footprint touches the hole is in the hole region; Yu et al. resize with
+    nearest neighbour, which drops thin strokes at low resolution). The running mask would not do:
+    where it is 1 the features are ignored by the next partial convolution anyway.
+    """
+
+    def __init__(self, cin: int, cout: int, kernel_size: int, *, stride: int = 1, norm: type | None = None,
+                 activation: str | None = "relu"):
+        super().__init__()
+        self.conv = PartialConv2d(cin, cout, kernel_size, stride=stride, padding=kernel_size // 2, bias=norm is None)
+        self.norm = norm(cout) if norm is not None else None
+        self.act = _ACTIVATIONS[activation]()
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor, hole: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        x, mask = self.conv(x, mask)
+        if isinstance(self.norm, RegionNormB):
+            x = self.norm(x, F.adaptive_max_pool2d(hole, x.shape[-2:]))
+        elif self.norm is not None:
+            x = self.norm(x)
+        return self.act(x), mask
+
+
+def _run(blocks: nn.ModuleList, x: torch.Tensor, mask: torch.Tensor, hole: torch.Tensor):
+    for block in blocks:
+        x, mask = block(x, mask, hole)
+    return x, mask
+
+
+def _concat(a: torch.Tensor, mask_a: torch.Tensor, b: torch.Tensor, mask_b: torch.Tensor):
+    """Concatenate two feature maps and their (one-channel) masks, the masks one channel per feature."""
+    masks = torch.cat([mask_a.expand(-1, a.shape[1], -1, -1), mask_b.expand(-1, b.shape[1], -1, -1)], dim=1)
+    return torch.cat([a, b], dim=1), masks
+
+
+@register_model(
+    "pconv-unet",
+    description="Partial-convolution U-Net (Liu et al. 2018), optional Region Normalization (Yu et al. 2020)",
+    native_size=256,
+    pad_multiple=128,
+    presets={
+        "liu2018": {"channels": [64, 128, 256, 512, 512, 512, 512], "kernel_sizes": [7, 5, 5, 3, 3, 3, 3],
+                    "norm": "batch", "native_size": 256},
+        "cifar10": {"channels": [32, 64, 128, 256, 512], "kernel_sizes": [3, 3, 3, 3, 3], "norm": "batch",
+                    "native_size": 32},
+        "celeba": {"channels": [64, 128, 256, 512], "kernel_sizes": [3, 3, 3, 3], "convs_per_level": 2,
+                   "first_level_downsamples": False, "norm": "batch", "native_size": 128},
+        "places-rn": {"channels": [64, 128, 256, 512, 512, 512, 512], "kernel_sizes": [7, 5, 5, 3, 3, 3, 3],
+                      "norm": "region", "native_size": 256},
+        "small": {"channels": [32, 64, 128, 128, 128], "kernel_sizes": [5, 3, 3, 3, 3], "norm": "batch",
+                  "native_size": 64},
+        "tiny": {"channels": [4, 8], "kernel_sizes": [3, 3], "norm": "batch", "native_size": 16},
+    },
+    default_preset="liu2018",
+)
+class PConvUNet(
+    InpaintingModel,
+    paper_url="https://arxiv.org/abs/1804.07723",
+    repo_url="https://github.com/NVIDIA/partialconv",
+    tags=["partial-convolution", "u-net"],
+):
+    """U-Net of partial convolutions (Liu et al. 2018), optionally with Region Normalization.
+
+    Encoder level ``i`` has ``convs_per_level`` partial convolutions of kernel ``kernel_sizes[i]`` and
+    ``channels[i]`` outputs, the first strided by 2 (except on level 0 when
+    ``first_level_downsamples`` is false), with ReLU; the first convolution of the network has no
+    norm. Decoder level ``i`` (from the bottom): nearest ×2 upsampling, concatenation with the
+    encoder output of the same resolution (features and masks), ``convs_per_level`` 3×3 partial
+    convolutions, norm, LeakyReLU(0.2). When level 0 downsamples (Liu et al.) the last decoder
+    layer takes the input image and mask and outputs the 3 channels; otherwise a 1×1 partial
+    convolution does. Sigmoid output.
+
+    Args:
+        channels (list[int], default Liu et al.'s [64, 128, 256, 512, 512, 512, 512]): encoder
+            channels per level.
+        kernel_sizes (list[int], default [7, 5, 5, 3, 3, 3, 3]): encoder kernel per level (odd).
+        convs_per_level (int, default 1): partial convolutions per level (2: a double-conv U-Net).
+        first_level_downsamples (bool, default True): level 0 is strided (Liu et al.) or works at
+            full resolution (classic U-Net).
+        norm (str, default "batch"): "batch", "none" or "region" (RN-B encoder, RN-L decoder).
+        native_size (int, default 256): the resolution the model is meant for.
+
+    ``pad_multiple`` is ``2 ** (number of downsamplings)``.
+    """
+
+    def __init__(
+        self,
+        channels: list[int] = (64, 128, 256, 512, 512, 512, 512),
+        kernel_sizes: list[int] = (7, 5, 5, 3, 3, 3, 3),
+        convs_per_level: int = 1,
+        first_level_downsamples: bool = True,
+        norm: str = "batch",
+        native_size: int = 256,
+    ):
+        super().__init__()
+        channels, kernel_sizes = [int(c) for c in channels], [int(k) for k in kernel_sizes]
+        if not channels or len(channels) != len(kernel_sizes):
+            raise ValueError(f"channels and kernel_sizes must be non-empty and of equal length, got {channels} and {kernel_sizes}")
+        if any(k % 2 == 0 for k in kernel_sizes):
+            raise ValueError(f"kernel_sizes must be odd, got {kernel_sizes}")
+        if convs_per_level < 1:
+            raise ValueError(f"convs_per_level must be >= 1, got {convs_per_level}")
+        if norm not in _NORMS:
+            raise ValueError(f"norm must be one of {sorted(_NORMS)}, got {norm!r}")
+        if not first_level_downsamples and len(channels) < 2:
+            raise ValueError("a U-Net with a full-resolution first level needs at least 2 levels")
+        enc_norm, dec_norm = _NORMS[norm]
+        self.first_level_downsamples = bool(first_level_downsamples)
+        self.native_size = int(native_size)
+        self.pad_multiple = 2 ** (len(channels) - (0 if first_level_downsamples else 1))
+
+        self.encoder = nn.ModuleList()
+        cin = 3
+        for i, (cout, k) in enumerate(zip(channels, kernel_sizes)):
+            level = nn.ModuleList()
+            for j in range(convs_per_level):
+                stride = 2 if j == 0 and (i > 0 or first_level_downsamples) else 1
+                first = i == 0 and j == 0
+                level.append(PConvBlock(cin, cout, k, stride=stride, norm=None if first else enc_norm, activation="relu"))
+                cin = cout
+            self.encoder.append(level)
+
+        # Decoder level i joins the encoder output of level i (or the input image for i = -1).
+        self.decoder = nn.ModuleList()
+        skips = ([3] if first_level_downsamples else []) + channels[:-1]
+        cin = channels[-1]
+        for idx in reversed(range(len(skips))):
+            skip = skips[idx]
+            is_output = first_level_downsamples and idx == 0
+            cout = 3 if is_output else skip
+            level = nn.ModuleList()
+            for j in range(1 if is_output else convs_per_level):
+                level.append(PConvBlock(cin + skip if j == 0 else cout, cout, 3, norm=None if is_output else dec_norm,
+                                        activation=None if is_output else "leaky"))
+            cin = cout
+            self.decoder.append(level)
+        self.head = None if first_level_downsamples else PartialConv2d(channels[0], 3, 1, bias=True)
+        init_weights(self)
+
+    def forward(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        check_inputs(image, mask, self.pad_multiple)
+        hole = mask = mask.to(image.dtype)
+        x = known_only(image, mask)
+        skips = [(x, mask)] if self.first_level_downsamples else []
+        for level in self.encoder:
+            x, mask = _run(level, x, mask, hole)
+            skips.append((x, mask))
+        skips.pop()  # the bottom level is not a skip
+        for level in self.decoder:
+            skip, skip_mask = skips.pop()
+            x = F.interpolate(x, scale_factor=2.0, mode="nearest")
+            mask = F.interpolate(mask, scale_factor=2.0, mode="nearest")
+            x, mask = _run(level, *_concat(x, mask, skip, skip_mask), hole)
+        if self.head is not None:
+            x, _ = self.head(x, mask)
+        return torch.sigmoid(x)

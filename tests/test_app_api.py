@@ -1,0 +1,244 @@
+"""The Gradio app through its API (gradio_client against the app served on 127.0.0.1)."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+gradio_client = pytest.importorskip("gradio_client")
+from gradio_client import Client, handle_file  # noqa: E402
+from gradio_client.exceptions import AppError  # noqa: E402
+
+import inpainting  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+import app  # noqa: E402
+
+EXAMPLE = ROOT / "examples" / "face_cat.png"
+EXAMPLE_MASK = ROOT / "examples" / "face_cat_mask.png"
+
+
+@pytest.fixture(scope="module")
+def client(app_url):
+    return Client(app_url, verbose=False)
+
+
+@pytest.fixture(scope="module")
+def photo_and_hole():
+    photo = np.asarray(Image.open(EXAMPLE).convert("RGB"))
+    hole = np.asarray(Image.open(EXAMPLE_MASK).getchannel("A")) > 0
+    return photo, hole
+
+
+def editor_value(background, *layers):
+    return {"background": handle_file(str(background)), "layers": [handle_file(str(p)) for p in layers], "composite": None}
+
+
+def assert_filled(result_path, photo: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """The result is a PNG of the photo's size, equal outside the hole and changed inside."""
+    with Image.open(result_path) as image:
+        assert image.format == "PNG"
+        result = np.asarray(image.convert("RGB"))
+    assert result.shape == photo.shape
+    np.testing.assert_array_equal(result[~hole], photo[~hole])
+    assert (result[hole] != photo[hole]).any(axis=-1).mean() > 0.2  # the hole was repainted
+    return result
+
+
+# ------------------------------------------------------------------------------ endpoints
+
+def test_models_lists_available_models(client):
+    models = client.predict(api_name="/models")
+    assert [m["name"] for m in models] == [e.name for e in inpainting.available_models()]
+    assert all(m["description"] for m in models)
+
+
+def test_inpaint_returns_png_with_known_pixels_unchanged(client, photo_and_hole):
+    photo, hole = photo_and_hole
+    path = client.predict(handle_file(str(EXAMPLE)), handle_file(str(EXAMPLE_MASK)), "opencv-telea", "auto", api_name="/inpaint")
+    assert Path(path).name == "opencv-telea.png"
+    assert_filled(path, photo, hole)
+
+
+def test_compare_two_models_in_one_call(client, photo_and_hole):
+    photo, hole = photo_and_hole
+    gallery, table = client.predict(
+        editor_value(EXAMPLE, EXAMPLE_MASK), ["opencv-telea", "opencv-ns"], "original", api_name="/compare"
+    )
+    assert [item["caption"].split(" · ")[0] for item in gallery] == ["masked input", "opencv-telea", "opencv-ns"]
+    assert all(item["caption"].endswith(" ms") for item in gallery[1:])
+    masked = np.asarray(Image.open(gallery[0]["image"]).convert("RGB"))
+    assert (masked[hole] == 255).all() and (masked[~hole] == photo[~hole]).all()
+    results = [assert_filled(item["image"], photo, hole) for item in gallery[1:]]
+    assert not np.array_equal(results[0], results[1])  # two different methods
+    assert table["headers"] == app.TABLE_HEADERS
+    assert [row[0] for row in table["data"]] == ["opencv-telea", "opencv-ns"]
+    for row in table["data"]:
+        psnr, ssim, l1_hole, ms = row[1:]
+        assert 20 < psnr < 80 and 0.5 < ssim <= 1 and 0 < l1_hole < 0.5 and ms > 0
+
+
+def test_compare_unions_layers_and_applies_exif_once_to_both(client, tmp_path):
+    rng = np.random.default_rng(0)
+    stored = rng.integers(0, 256, (24, 40, 3), dtype=np.uint8)  # stored 40×24, shown upright as 24×40
+    exif = Image.new("RGB", (1, 1)).getexif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    Image.fromarray(stored).save(tmp_path / "photo.png", exif=exif)
+    for i, (rows, cols) in enumerate([(slice(4, 10), slice(5, 12)), (slice(14, 20), slice(25, 33))]):
+        layer = np.zeros((24, 40, 4), np.uint8)
+        layer[rows, cols] = (255, 0, 0, 200)
+        Image.fromarray(layer).save(tmp_path / f"layer{i}.png")
+    gallery, _ = client.predict(
+        editor_value(tmp_path / "photo.png", tmp_path / "layer0.png", tmp_path / "layer1.png"),
+        ["opencv-telea"], "auto", api_name="/compare",
+    )
+    hole = np.zeros((24, 40), bool)
+    hole[4:10, 5:12] = hole[14:20, 25:33] = True
+    upright_photo = np.rot90(stored, k=-1)
+    upright_hole = np.rot90(hole, k=-1)
+    assert_filled(gallery[1]["image"], upright_photo, upright_hole)
+
+
+def test_eight_concurrent_inpaint_calls_all_succeed(client, photo_and_hole):
+    photo, hole = photo_and_hole
+    jobs = [
+        client.submit(handle_file(str(EXAMPLE)), handle_file(str(EXAMPLE_MASK)), name, "auto", api_name="/inpaint")
+        for name in ["opencv-telea", "opencv-ns"] * 4
+    ]
+    for job in jobs:
+        assert_filled(job.result(timeout=120), photo, hole)
+
+
+# ------------------------------------------------------------------------------ bad input
+
+@pytest.fixture(scope="module")
+def bad_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bad")
+    (folder / "not-an-image.png").write_text("this is text, not a picture")
+    Image.new("L", Image.open(EXAMPLE).size, 0).save(folder / "empty-mask.png")
+    Image.new("RGBA", Image.open(EXAMPLE).size, (0, 0, 0, 0)).save(folder / "empty-layer.png")
+    Image.new("L", (64, 48), 255).save(folder / "small-mask.png")
+    huge = int(np.ceil(np.sqrt(app.MAX_PIXELS))) + 16
+    Image.new("L", (huge, huge), 0).save(folder / "huge.png")
+    Image.new("L", (huge, huge), 255).save(folder / "huge-mask.png")
+    no_weights = folder / "no-weights"
+    no_weights.mkdir()
+    (no_weights / "config.json").write_text(json.dumps({"architecture": "opencv-telea", "radius": 3}))
+    return folder
+
+
+INPAINT_CASES = {
+    "no image": (None, EXAMPLE_MASK, "opencv-telea", "no image"),
+    "no mask": (EXAMPLE, None, "opencv-telea", "no mask"),
+    "empty mask": (EXAMPLE, "empty-mask.png", "opencv-telea", "the mask is empty"),
+    "non-image file": ("not-an-image.png", EXAMPLE_MASK, "opencv-telea", "is not a readable image"),
+    "huge image": ("huge.png", "huge-mask.png", "opencv-telea", "megapixels"),
+    "mask of another size": (EXAMPLE, "small-mask.png", "opencv-telea", "does not match image size"),
+    "unknown model": (EXAMPLE, EXAMPLE_MASK, "no-such-model", "unknown model 'no-such-model'"),
+    "hub repo not available": (EXAMPLE, EXAMPLE_MASK, "no-org/no-such-repo", "could not get config.json"),
+    "repo without safetensors": (EXAMPLE, EXAMPLE_MASK, "no-weights", "no model.safetensors"),
+}
+
+
+@pytest.mark.parametrize("case", list(INPAINT_CASES))
+def test_inpaint_bad_input_gives_short_error_and_app_keeps_serving(client, bad_files, case):
+    image, mask, model, message = INPAINT_CASES[case]
+    resolve = lambda f: None if f is None else handle_file(str(f if Path(f).is_absolute() else bad_files / f))  # noqa: E731
+    model = str(bad_files / model) if (bad_files / model).is_dir() else model
+    with pytest.raises(AppError, match=message) as info:
+        client.predict(resolve(image), resolve(mask), model, "auto", api_name="/inpaint")
+    assert len(str(info.value)) < 400
+    assert client.predict(api_name="/models")  # still serving
+
+
+COMPARE_CASES = {
+    "no image": ({"background": None, "layers": [], "composite": None}, ["opencv-telea"], "no photo"),
+    "no mask": (lambda: editor_value(EXAMPLE), ["opencv-telea"], "the mask is empty"),
+    "empty mask": (lambda d: editor_value(EXAMPLE, d / "empty-layer.png"), ["opencv-telea"], "the mask is empty"),
+    "mask of another size": (lambda d: editor_value(EXAMPLE, d / "small-mask.png"), ["opencv-telea"], "mask layer 0 is 64×48"),
+    "non-image file": (lambda d: editor_value(d / "not-an-image.png", EXAMPLE_MASK), ["opencv-telea"], "not a readable image"),
+    "no model": (lambda: editor_value(EXAMPLE, EXAMPLE_MASK), [], "no model selected"),
+    "unknown model": (lambda: editor_value(EXAMPLE, EXAMPLE_MASK), ["opencv-telea", "nope"], "unknown model 'nope'"),
+}
+
+
+@pytest.mark.parametrize("case", list(COMPARE_CASES))
+def test_compare_bad_input_gives_error(client, bad_files, case):
+    value, models, message = COMPARE_CASES[case]
+    if callable(value):
+        value = value(bad_files) if value.__code__.co_argcount else value()
+    with pytest.raises(AppError, match=message):
+        client.predict(value, models, "auto", api_name="/compare")
+
+
+# ------------------------------------------------------------------------------ model selection
+
+def _checkpoint(root: Path, name: str, **meta) -> inpainting.ModelEntry:
+    (root / name).mkdir()
+    (root / name / "config.json").write_text(json.dumps({"architecture": "pconv-unet", "inpainting_hub": meta}))
+    return inpainting.ModelEntry(name, "test", "learned", "pconv-unet", meta.get("domain"))
+
+
+def test_default_selection_picks_best_learned_model_per_domain(tmp_path, monkeypatch):
+    monkeypatch.setenv("INPAINTING_CHECKPOINTS", str(tmp_path))
+    classical = [e for e in inpainting.available_models() if e.kind == "classical"]
+    assert app.default_selection(classical) == [app.FALLBACK_MODEL]
+    entries = [
+        _checkpoint(tmp_path, "faces-a", domain="faces", rank=2),
+        _checkpoint(tmp_path, "faces-b", domain="faces", rank=1),
+        _checkpoint(tmp_path, "scenes-a", domain="scenes", evaluation={"psnr": 20.0}),
+        _checkpoint(tmp_path, "scenes-b", domain="scenes", evaluation={"psnr": 25.0}),
+        _checkpoint(tmp_path, "objects-a", domain="objects"),
+    ] + classical
+    assert sorted(app.default_selection(entries)) == ["faces-b", "objects-a", "scenes-b"]
+
+
+# ------------------------------------------------------------------------------ UI callbacks
+
+def test_mask_buttons_and_mask_upload_rewrite_the_editor_layer():
+    background = Image.open(EXAMPLE).convert("RGBA")
+    painted = np.asarray(Image.open(EXAMPLE_MASK))
+    value = {"background": background, "layers": [Image.fromarray(painted)], "composite": None}
+    hole = painted[..., 3] > 0
+
+    def hole_of(new_value):
+        assert new_value["background"] is background and len(new_value["layers"]) == 1
+        return new_value["layers"][0][..., 3] > 0
+
+    grown, shrunk = hole_of(app.edit_mask(value, "grow", 4)), hole_of(app.edit_mask(value, "shrink", 2))
+    assert grown.sum() > hole.sum() > shrunk.sum() > 0 and grown[hole].all() and hole[shrunk].all()
+    np.testing.assert_array_equal(hole_of(app.edit_mask(value, "invert", 0)), ~hole)
+    assert not hole_of(app.edit_mask(value, "clear", 0)).any()
+    uploaded = Image.fromarray(np.where(hole, 255, 0).astype(np.uint8))  # white = hole
+    np.testing.assert_array_equal(hole_of(app.mask_from_upload(value, uploaded)), hole)
+    with pytest.raises(app.gr.Error, match="does not match"):
+        app.mask_from_upload(value, Image.new("L", (5, 5), 255))
+    with pytest.raises(app.gr.Error, match="no photo"):
+        app.edit_mask({"background": None, "layers": [], "composite": None}, "grow", 4)
+
+
+def test_use_result_then_revert_restores_the_first_photo():
+    run = {"photo": "first.png", "results": {"opencv-telea": "telea.png"}}
+    editor, original = app.use_result(run, "opencv-telea", None)
+    assert editor == {"background": "telea.png", "layers": [], "composite": "telea.png"} and original == "first.png"
+    second_run = {"photo": "telea.png", "results": {"opencv-ns": "ns.png"}}
+    editor, original = app.use_result(second_run, "opencv-ns", original)
+    assert editor["background"] == "ns.png" and original == "first.png"  # still the first photo
+    editor, original = app.revert(original, second_run)
+    assert editor["background"] == "first.png" and not editor["layers"] and original is None
+    with pytest.raises(app.gr.Error, match="no result yet"):
+        app.use_result(None, None, None)
+
+
+def test_add_model_appends_a_choice_and_selects_it():
+    update, cleared = app.add_model("  org/some-model ", ["opencv-telea"])
+    assert cleared == "" and update["value"] == ["opencv-telea", "org/some-model"]
+    assert "org/some-model" in [value for _, value in update["choices"]]
+    with pytest.raises(app.gr.Error, match="Hub repo id"):
+        app.add_model("  ", [])

@@ -1,0 +1,103 @@
+"""The Gradio app in a real browser: Debian's Chromium driven by playwright (never `playwright install`).
+
+Uploads a photo, paints a stroke with the mouse, selects two models, runs, downloads both results
+and checks that only the stroke area changed. The screenshot is kept in artifacts/ (git-ignored).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "artifacts"
+MODELS = ("opencv-telea", "opencv-ns")
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)")
+sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
+
+
+def _distance_to_segment(shape: tuple[int, int], a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Distance of every pixel (x, y) of an H×W grid to the segment a-b."""
+    ys, xs = np.mgrid[: shape[0], : shape[1]]
+    points = np.stack([xs, ys], axis=-1).astype(float)
+    ab = b - a
+    t = np.clip(((points - a) @ ab) / (ab @ ab), 0, 1)
+    return np.linalg.norm(points - (a + t[..., None] * ab), axis=-1)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+def test_paint_fill_two_models_and_download(app_url, browser, tmp_path):
+    from skimage import data
+
+    photo = data.chelsea()  # a real photo, CC0
+    photo_path = tmp_path / "chelsea.png"
+    Image.fromarray(photo).save(photo_path)
+    h, w = photo.shape[:2]
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1100}, accept_downloads=True)
+    page.goto(app_url)
+    page.locator("#editor input[type=file]").first.set_input_files(str(photo_path))
+    zoom = page.locator("#editor .zoom-number span")
+    sync_api.expect(zoom).to_have_text(re.compile(r"\d+%"))
+    canvas = page.locator("#editor canvas").first
+    sync_api.expect(canvas).to_be_visible()
+    page.wait_for_timeout(500)
+
+    # Page -> image coordinates: the photo is drawn centred in the canvas at the shown zoom.
+    box = canvas.bounding_box()
+    scale = int(zoom.inner_text().rstrip("%")) / 100
+    left, top = box["x"] + (box["width"] - w * scale) / 2, box["y"] + (box["height"] - h * scale) / 2
+    start, end = np.array([0.25 * w, 0.55 * h]), np.array([0.70 * w, 0.62 * h])
+    page.mouse.move(left + start[0] * scale, top + start[1] * scale)
+    page.mouse.down()
+    for t in np.linspace(0, 1, 25)[1:]:
+        x, y = start + t * (end - start)
+        page.mouse.move(left + x * scale, top + y * scale)
+    page.mouse.up()
+
+    for checkbox in page.locator("#models label").all():
+        name = checkbox.inner_text().split(":")[0].strip()
+        checkbox.locator("input").set_checked(name in MODELS)
+    page.click("#run")
+    links = page.locator("#downloads a[download]")
+    sync_api.expect(links).to_have_count(len(MODELS), timeout=60_000)
+    sync_api.expect(page.locator("#gallery img")).to_have_count(len(MODELS) + 1)
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "test_app_browser.png"), full_page=True)
+
+    distance = _distance_to_segment((h, w), start, end)
+    on_stroke = distance < 2
+    far = distance > 0.1 * min(h, w)  # well beyond any brush radius the editor picks
+    downloaded = []
+    for i in range(len(MODELS)):
+        with page.expect_download() as info:
+            links.nth(i).click()
+        path = tmp_path / info.value.suggested_filename
+        info.value.save_as(path)
+        downloaded.append(path.stem)
+        with Image.open(path) as image:
+            assert image.format == "PNG"
+            result = np.asarray(image.convert("RGB"))
+        assert result.shape == photo.shape
+        changed = (result != photo).any(axis=-1)
+        assert changed[on_stroke].mean() > 0.5, "the painted stroke was not filled"
+        assert not changed[far].any(), "pixels away from the stroke changed"
+    assert sorted(downloaded) == sorted(MODELS)
+    page.close()

@@ -1,0 +1,67 @@
+"""Speed benchmark (train.benchmark): structure and consistency of the figures, not their values."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import inpainting
+from train import benchmark as bm
+
+TINY = dict(warmup=1, repeats=2, max_batch=2, max_batch_seconds=5.0, throughput_repeats=1)
+
+
+def _tiny_learned():
+    """A registered learned family at its "tiny" preset (families arrive in parallel; any will do)."""
+    for info in inpainting.list_architectures(kind="learned"):
+        if "tiny" in info.presets:
+            return info.name, inpainting.create_model(info.name, "tiny").eval()
+    return None
+
+
+def test_inputs_have_holes_and_the_photo_uses_crop():
+    cases = bm.test_inputs([(32, 32)], (96, 64))
+    assert [c["name"] for c in cases] == ["32×32", "96×64 photo (crop)"]
+    for case in cases:
+        assert case["mask"].dtype == bool and case["mask"].shape == case["image"].shape[:2]
+        assert 0 < case["hole_ratio"] < 0.6
+    assert cases[-1]["strategy"] == "crop" and cases[0]["strategy"] == "auto"
+
+
+def test_benchmark_figures_and_markdown():
+    models = ["opencv-telea"]
+    learned = _tiny_learned()
+    if learned is not None:
+        models.append(learned)
+    results = bm.benchmark(models, device="cpu", square_sizes=[(32, 32)], photo_size=(96, 64), log=lambda _: None, **TINY)
+    json.dumps(results, allow_nan=False)  # strict JSON
+    env = results["environment"]
+    assert env["device"] == "cpu" and env["torch_threads"] >= 1 and env["device_name"]
+    names = [m if isinstance(m, str) else m[0] for m in models]
+    assert list(results["models"]) == names
+    for entry in results["models"].values():
+        assert set(entry["latency"]) == {"32×32", "96×64 photo (crop)"} and set(entry["forward"]) == {"32×32"}
+        for stats in [*entry["latency"].values(), *entry["forward"].values()]:
+            assert stats["runs"] == 2 and 0 < stats["min_ms"] <= stats["median_ms"] <= stats["p90_ms"]
+        tp = entry["throughput"]
+        assert tp["batch_size"] in (1, 2) and tp["images_per_s"] == max(tp["per_batch"].values()) > 0
+        assert entry["peak_rss_mib"] > 10 and entry["cuda_peak_mib"] is None
+    table = bm.markdown_table(results)
+    rows = [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("| model")]
+    assert [r.split("|")[1].strip() for r in rows] == names
+    header = next(line for line in table.splitlines() if line.startswith("| model"))
+    assert all(len(r.split("|")) == len(header.split("|")) for r in rows)
+    telea = results["models"]["opencv-telea"]["latency"]["32×32"]
+    assert f"{telea['median_ms']:.1f} / {telea['p90_ms']:.1f}" in rows[0]
+
+
+def test_cli_writes_json_and_markdown(tmp_path, capsys):
+    bm.main(["--models", "opencv-ns", "--device", "cpu", "--sizes", "24x24", "--photo", "80x60", "--repeats", "1",
+             "--warmup", "1", "--max-batch", "1", "--out", str(tmp_path)])
+    saved = json.loads((tmp_path / "benchmark.json").read_text())
+    assert list(saved["models"]) == ["opencv-ns"] and saved["settings"]["command"].startswith("python -m train.benchmark")
+    assert bm.markdown_table(saved) in (tmp_path / "benchmark.md").read_text()
+    assert "| opencv-ns |" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        bm.main(["--sizes", "big"])

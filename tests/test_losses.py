@@ -1,0 +1,178 @@
+"""Training losses and discriminators (train/losses.py, train/discriminators.py) at tiny sizes."""
+import math
+
+import pytest
+import torch
+import torchvision
+from torch import nn
+
+from train import losses as L
+from train.discriminators import DISCRIMINATORS, create_discriminator, crop_around_holes
+
+
+def _batch(seed=0, size=16):
+    g = torch.Generator().manual_seed(seed)
+    target = torch.rand(2, 3, size, size, generator=g)
+    pred = torch.rand(2, 3, size, size, generator=g)
+    mask = torch.zeros(2, 1, size, size)
+    mask[:, :, 4:10, 5:12] = 1
+    return pred, target, mask
+
+
+@pytest.fixture(scope="module")
+def vgg():
+    torch.manual_seed(0)
+    return L.VGG16Features(torchvision.models.vgg16(weights=None))
+
+
+# ----------------------------------------------------------------------------- reconstruction
+def test_masked_mse_ignores_known_pixels_and_averages_over_the_hole():
+    pred, target, mask = _batch()
+    changed = pred.clone()
+    changed[mask.expand_as(pred) == 0] = 5.0  # known pixels do not count
+    hole = mask.expand_as(pred).bool()
+    expected = ((pred - target)[hole] ** 2).mean()
+    assert torch.allclose(L.masked_mse(pred, target, mask), expected)
+    assert torch.allclose(L.masked_mse(changed, target, mask), expected)
+    assert L.mse(changed, target, mask) > L.mse(pred, target, mask)
+
+
+def test_weighted_and_masked_l1_apply_separate_weights():
+    pred, target, mask = _batch()
+    err2, err1 = (pred - target) ** 2, (pred - target).abs()
+    expected = (err2 * (mask * 10 + (1 - mask) * 1)).mean()
+    assert torch.allclose(L.weighted_mse(pred, target, mask, hole_weight=10, known_weight=1), expected)
+    expected_l1 = (err1 * (mask * 0 + (1 - mask) * 10)).mean()
+    assert torch.allclose(L.masked_l1(pred, target, mask), expected_l1)  # LaMa defaults: 0 hole, 10 known
+    assert torch.allclose(L.l1_valid(pred, target, mask) + L.l1_hole(pred, target, mask), err1.mean())
+
+
+def test_total_variation_is_zero_for_flat_composite_and_sees_only_the_dilated_hole():
+    _, target, mask = _batch()
+    flat = torch.full_like(target, 0.5)
+    assert L.total_variation(flat, flat, mask) == 0
+    noisy = torch.rand_like(target)
+    assert L.total_variation(noisy, flat, mask) > 0
+    # Far outside the hole the raw prediction is replaced by the target: no effect.
+    far = flat.clone()
+    far[:, :, 13:, :] = torch.rand_like(far[:, :, 13:, :])
+    assert L.total_variation(far, flat, mask) == 0
+
+
+# ----------------------------------------------------------------------------- perceptual / style
+def test_vgg_features_are_pool1_to_pool3(vgg):
+    feats = vgg(torch.rand(1, 3, 16, 16))
+    assert [tuple(f.shape[1:]) for f in feats] == [(64, 8, 8), (128, 4, 4), (256, 2, 2)]
+    assert not any(p.requires_grad for p in vgg.parameters())
+    vgg.train()
+    assert not vgg.training
+
+
+def test_perceptual_and_style_are_zero_at_target_positive_otherwise_and_differentiable(vgg):
+    pred, target, mask = _batch()
+    assert L.perceptual_loss(target, target, mask, vgg=vgg) == 0
+    assert L.style_loss(target, target, mask, vgg=vgg) == 0
+    pred.requires_grad_(True)
+    p, s = L.perceptual_loss(pred, target, mask, vgg=vgg), L.style_loss(pred, target, mask, vgg=vgg)
+    assert p > 0 and s > 0
+    (p + s).backward()
+    assert pred.grad is not None and pred.grad.abs().sum() > 0
+
+
+def test_gram_matrix_is_normalised_by_c_h_w():
+    feat = torch.ones(1, 2, 3, 3)
+    assert torch.allclose(L.gram_matrix(feat), torch.full((1, 2, 2), 9 / 18))
+
+
+def test_missing_vgg_weights_error_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    with pytest.raises(L.MissingWeightsError, match="--no-perceptual"):
+        L.find_vgg16_weights()
+    with pytest.raises(L.MissingWeightsError, match="does not exist"):
+        L.find_vgg16_weights(tmp_path / "nope.pth")
+    cached = tmp_path / "hub" / "checkpoints" / L.VGG_WEIGHTS_NAME
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"")
+    assert L.find_vgg16_weights() == cached
+
+
+# ----------------------------------------------------------------------------- adversarial
+@pytest.mark.parametrize("name", sorted(L.ADVERSARIAL))
+def test_adversarial_losses_prefer_a_discriminator_that_tells_real_from_fake(name):
+    strategy = L.ADVERSARIAL[name]()
+    confident = strategy.discriminator_loss(torch.full((4, 1), 5.0), torch.full((4, 1), -5.0))
+    fooled = strategy.discriminator_loss(torch.full((4, 1), -5.0), torch.full((4, 1), 5.0))
+    assert confident[0] < fooled[0]
+    assert {"d_real", "d_fake"} <= set(confident[1])
+    g_fooling, logs = strategy.generator_loss(torch.full((4, 1), 5.0))
+    g_caught, _ = strategy.generator_loss(torch.full((4, 1), -5.0))
+    assert g_fooling < g_caught and "g_adv" in logs
+
+
+def test_hinge_and_bce_values():
+    hinge = L.HingeAdversarial()
+    loss, _ = hinge.discriminator_loss(torch.tensor([[0.5]]), torch.tensor([[0.0]]))
+    assert math.isclose(float(loss), 0.5 + 1.0)
+    loss, _ = L.BCEAdversarial().generator_loss(torch.zeros(3, 1))
+    assert math.isclose(float(loss), math.log(2), rel_tol=1e-6)
+
+
+def test_r1_penalty_uses_the_gradient_on_real_images():
+    torch.manual_seed(0)
+    disc = nn.Conv2d(3, 1, 3, padding=1)
+    real = torch.rand(2, 3, 8, 8, requires_grad=True)
+    fake = torch.rand(2, 3, 8, 8)
+    strategy = L.NonSaturatingR1(r1_weight=1.0)
+    loss, logs = strategy.discriminator_loss(disc(real), disc(fake), real=real, mask=torch.ones(2, 1, 8, 8))
+    assert logs["d_r1"] > 0
+    loss.backward()
+    assert disc.weight.grad.abs().sum() > 0
+    without, _ = L.NonSaturatingR1(r1_weight=0.0).discriminator_loss(disc(real), disc(fake), real=real)
+    assert float(loss.detach()) > float(without.detach())
+
+
+def test_mask_as_fake_target_ignores_known_patches():
+    strategy = L.NonSaturatingR1(r1_weight=0.0)
+    mask = torch.zeros(1, 1, 8, 8)
+    mask[..., :4, :] = 1
+    fake = torch.zeros(1, 1, 2, 2)
+    fake[..., 1, :] = 100.0  # "confidently real" only on patches outside the hole
+    _, logs = strategy.discriminator_loss(torch.full((1, 1, 2, 2), 10.0), fake, mask=mask)
+    assert logs["d_fake"] < 1.0  # the known patches do not count as fake
+
+
+def test_feature_matching():
+    feats = [torch.rand(2, 4, 4, 4), torch.rand(2, 8, 2, 2)]
+    assert L.feature_matching_loss(feats, feats) == 0
+    assert L.feature_matching_loss([f + 1 for f in feats], feats) > 0
+
+
+# ----------------------------------------------------------------------------- discriminators
+@pytest.mark.parametrize("name", sorted(DISCRIMINATORS))
+def test_discriminators_score_images_and_learn(name):
+    torch.manual_seed(0)
+    disc = create_discriminator(name, image_size=32, base_channels=8)
+    image, mask = torch.rand(2, 3, 32, 32), torch.zeros(2, 1, 32, 32)
+    mask[:, :, 10:20, 12:22] = 1
+    condition = image * (1 - mask) if getattr(disc, "cond_channels", 0) else None
+    logits, features = disc(image, mask, condition)
+    assert logits.shape[0] == 2 and torch.isfinite(logits).all()
+    logits.mean().backward()
+    assert all(p.grad is not None for p in disc.parameters() if p.requires_grad)
+    assert isinstance(features, list)
+
+
+def test_conditional_patchgan_requires_its_condition():
+    disc = create_discriminator("patchgan", image_size=32, base_channels=8, cond_channels=3)
+    with pytest.raises(ValueError, match="conditional"):
+        disc(torch.rand(1, 3, 32, 32), torch.zeros(1, 1, 32, 32))
+
+
+def test_local_crop_is_centred_on_the_hole():
+    image = torch.arange(32 * 32, dtype=torch.float32).reshape(1, 1, 32, 32).repeat(1, 3, 1, 1)
+    mask = torch.zeros(1, 1, 32, 32)
+    mask[:, :, 20:26, 2:8] = 1  # centre (22, 4): the crop is clamped at the left border
+    crop = crop_around_holes(image, mask, 8)
+    assert torch.equal(crop, image[:, :, 18:26, 0:8])
+    with pytest.raises(ValueError, match="larger than the image"):
+        crop_around_holes(image, mask, 64)

@@ -1,0 +1,239 @@
+"""Every learned family of the registry, at tiny sizes: shapes, gradients, hub round trips, the
+mask contract. Big presets are only instantiated (on the meta device), never run."""
+from __future__ import annotations
+
+import inspect
+import json
+import shutil
+
+import pytest
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+
+import inpainting
+from inpainting import WeightsError
+from inpainting.registry import get_architecture
+
+LEARNED = [info.name for info in inpainting.list_architectures(kind="learned")]
+PRESETS = [(info.name, preset) for info in inpainting.list_architectures(kind="learned") for preset in info.presets]
+# Every family's tiny preset, plus the options a tiny preset does not exercise.
+VARIANTS = [(name, {}) for name in LEARNED] + [
+    ("pconv-unet", {"norm": "region"}),
+    ("pconv-unet", {"norm": "none"}),
+    ("pconv-unet", {"convs_per_level": 2, "first_level_downsamples": False}),
+    ("glcic", {"skip": True}),
+    ("glcic", {"dam": True}),
+    ("residual-generator", {"predict": "hole"}),
+]
+VARIANT_IDS = [name + "".join(f"-{k}={v}" for k, v in options.items()) for name, options in VARIANTS]
+
+
+def tiny(name: str, seed: int = 0, **options):
+    torch.manual_seed(seed)
+    return inpainting.create_model(name, "tiny", **options)
+
+
+def inputs(model, height: int = 16, width: int = 16, batch: int = 2, seed: int = 0):
+    """A random image and a mask with a rectangular hole, padded (reflect) to the model's multiple."""
+    g = torch.Generator().manual_seed(seed)
+    image = torch.rand(batch, 3, height, width, generator=g)
+    mask = torch.zeros(batch, 1, height, width)
+    mask[..., height // 4: height // 4 + height // 3, width // 3: width // 3 + width // 3] = 1
+    m = model.pad_multiple
+    pad = (0, -width % m, 0, -height % m)
+    return F.pad(image, pad, mode="reflect"), F.pad(mask, pad, mode="reflect")
+
+
+def test_every_learned_family_is_registered_with_tiny_and_small_presets():
+    assert {"conv-autoencoder", "pconv-unet", "glcic", "unet-generator", "residual-generator",
+            "two-stage-generator", "lama-ffc"} <= set(LEARNED)
+    for name in LEARNED:
+        info = get_architecture(name)
+        assert {"tiny", "small"} <= set(info.presets), name
+        assert info.default_preset in info.presets and info.description
+    assert get_architecture("conv-autoencoder").blind and not get_architecture("pconv-unet").blind
+
+
+@pytest.mark.parametrize("name,preset", PRESETS, ids=[f"{n}-{p}" for n, p in PRESETS])
+def test_every_preset_builds_with_a_json_config_and_the_registry_attributes(name, preset):
+    info = get_architecture(name)
+    with torch.device("meta"):  # no memory, no time: big presets are never run here
+        model = inpainting.create_model(name, preset)
+    config = json.loads(json.dumps(model.config))
+    assert config == info.preset_config(preset) | {k: v for k, v in config.items() if k not in info.presets[preset]}
+    assert set(config) == set(inspect.signature(info.cls.__init__).parameters) - {"self"}
+    assert model.pad_multiple >= 1 and model.native_size % model.pad_multiple == 0
+    params = sum(p.numel() for p in model.parameters())
+    if preset == "tiny":
+        assert params < 10_000, params
+    if preset == "small":
+        assert 300_000 <= params <= 2_000_000, params
+    if preset == info.default_preset:  # the registry's size attributes describe the default preset
+        assert (info.pad_multiple, info.native_size) == (model.pad_multiple, model.native_size)
+
+
+@pytest.mark.parametrize("name", LEARNED)
+def test_docstring_lists_every_config_parameter_and_the_card_metadata(name):
+    cls = get_architecture(name).cls
+    for param in list(inspect.signature(cls.__init__).parameters)[1:]:
+        assert param in cls.__doc__, f"{cls.__name__} docstring does not list {param!r}"
+        assert param in inspect.get_annotations(cls.__init__), f"{param!r} is not annotated"
+    card = cls._hub_mixin_info.model_card_data
+    assert "inpainting" in card.tags and card.pipeline_tag == "image-to-image"
+    assert card.library_name and card.license
+    assert cls._hub_mixin_info.paper_url.startswith("https://") and cls._hub_mixin_info.repo_url.startswith("https://")
+    module_doc = inspect.getmodule(cls).__doc__
+    assert "arxiv.org" in module_doc or "doi.org" in module_doc  # the paper is cited
+
+
+@pytest.mark.parametrize("name,options", VARIANTS, ids=VARIANT_IDS)
+def test_forward_on_an_odd_size_after_padding(name, options):
+    model = tiny(name, **options).eval()
+    image, mask = inputs(model, 13, 19)
+    with torch.no_grad():
+        out = model(image, mask)
+    assert out.shape == image.shape
+    assert torch.isfinite(out).all() and out.min() >= 0 and out.max() <= 1
+    assert out[..., :13, :19].shape == (2, 3, 13, 19)
+
+
+@pytest.mark.parametrize("name,options", VARIANTS, ids=VARIANT_IDS)
+def test_every_parameter_gets_a_gradient(name, options):
+    model = tiny(name, **options).train()
+    image, mask = inputs(model, 16, 16)
+    target = torch.rand_like(image)
+    F.mse_loss(model(image, mask), target).backward()
+    missing = [n for n, p in model.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
+    assert not missing, f"no gradient for {missing}"
+
+
+@pytest.mark.parametrize("name,options", VARIANTS, ids=VARIANT_IDS)
+def test_the_output_does_not_depend_on_the_pixels_under_the_hole(name, options):
+    model = tiny(name, **options).eval()
+    image, mask = inputs(model, 16, 16)
+    g = torch.Generator().manual_seed(1)
+    other = image * (1 - mask) + mask * torch.rand(image.shape, generator=g)
+    with torch.no_grad():
+        out, out_other = model(image, mask), model(other, mask)
+        damaged = image * (1 - mask)
+        without_mask = model(damaged, torch.zeros_like(mask))
+    assert torch.equal(out, out_other)
+    if model.blind:  # sees the damaged image only: given it, the mask changes nothing
+        assert torch.equal(model(damaged, mask), without_mask)
+    else:  # sees the mask as well
+        assert not torch.allclose(out, without_mask)
+
+
+def test_residual_generator_predicting_the_hole_passes_known_pixels_through():
+    model = tiny("residual-generator", predict="hole").eval()
+    image, mask = inputs(model)
+    with torch.no_grad():
+        out = model(image, mask)
+    assert torch.equal(out * (1 - mask), image * (1 - mask))
+
+
+def test_two_stage_generator_returns_its_coarse_and_refined_predictions():
+    model = tiny("two-stage-generator").eval()
+    image, mask = inputs(model)
+    with torch.no_grad():
+        coarse, refined = model.forward_stages(image, mask)
+        assert torch.equal(refined, model(image, mask))
+    assert coarse.shape == refined.shape and not torch.equal(coarse, refined)
+
+
+@pytest.mark.parametrize("name", LEARNED)
+def test_bad_inputs_are_refused_with_a_clear_error(name):
+    model = tiny(name)
+    image, mask = inputs(model)
+    with pytest.raises(ValueError, match="pad_multiple"):
+        model(image[..., :-1], mask[..., :-1])
+    with pytest.raises(ValueError, match="B×3×H×W"):
+        model(image[:, :2], mask)
+    with pytest.raises(ValueError, match="mask must be B×1×H×W"):
+        model(image, mask.expand(-1, 3, -1, -1))
+
+
+# ----------------------------------------------------------------------------- hub round trips
+def _populate_hub_cache(cache, repo_id: str, folder) -> None:
+    """The layout huggingface_hub's cache uses: refs/main names a snapshot folder with the files."""
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    repo_dir = cache / ("models--" + repo_id.replace("/", "--"))
+    snapshot = repo_dir / "snapshots" / commit
+    snapshot.mkdir(parents=True)
+    for filename in ("config.json", "model.safetensors"):
+        shutil.copy(folder / filename, snapshot / filename)
+    (repo_dir / "refs").mkdir()
+    (repo_dir / "refs" / "main").write_text(commit)
+
+
+@pytest.mark.parametrize("name,options", VARIANTS, ids=VARIANT_IDS)
+def test_save_and_load_give_identical_outputs_from_a_folder_and_the_hub_cache(name, options, tmp_path):
+    model = tiny(name, **options)
+    image, mask = inputs(model)
+    model.train()
+    model(image, mask)  # move BatchNorm running statistics away from their initial values
+    model.eval()
+    with torch.no_grad():
+        expected = model(image, mask)
+    model.save_pretrained(tmp_path / "saved", metadata={"description": "test"})
+    config = json.loads((tmp_path / "saved" / "config.json").read_text())
+    assert config["architecture"] == name
+    assert {k: v for k, v in config.items() if k not in ("architecture", "inpainting_hub")} == json.loads(
+        json.dumps(model.config))
+
+    cls = get_architecture(name).cls
+    _populate_hub_cache(tmp_path / "cache", "org/name", tmp_path / "saved")
+    loaded = [
+        cls.from_pretrained(tmp_path / "saved"),
+        inpainting.load_model(str(tmp_path / "saved"), device="cpu"),
+        cls.from_pretrained("org/name", cache_dir=tmp_path / "cache"),
+    ]
+    for other in loaded:
+        assert type(other) is cls and other.config == json.loads(json.dumps(model.config))
+        with torch.no_grad():
+            assert torch.equal(other.eval()(image, mask), expected)
+
+
+@pytest.mark.parametrize("name", LEARNED)
+def test_weights_that_do_not_match_the_config_fail_loudly(name, tmp_path):
+    model = tiny(name)
+    model.save_pretrained(tmp_path / "ok")
+    weights = load_file(tmp_path / "ok" / "model.safetensors")
+    key = next(k for k, v in weights.items() if v.dim() >= 2)
+    for label, broken in {
+        "missing": {k: v for k, v in weights.items() if k != key},
+        "unexpected": {**weights, "extra.weight": torch.zeros(2)},
+        "shape": {**weights, key: torch.zeros(weights[key].shape[0] + 1, *weights[key].shape[1:])},
+    }.items():
+        folder = tmp_path / label
+        shutil.copytree(tmp_path / "ok", folder)
+        save_file(broken, folder / "model.safetensors")
+        with pytest.raises(WeightsError, match="do not match"):
+            type(model).from_pretrained(folder)
+    # a config that differs from the weights (other sizes) is refused too
+    config = json.loads((tmp_path / "ok" / "config.json").read_text())
+    other = get_architecture(name).preset_config("small")
+    shutil.copytree(tmp_path / "ok", tmp_path / "config")
+    (tmp_path / "config" / "config.json").write_text(json.dumps({**config, **other}))
+    with pytest.raises(WeightsError):
+        inpainting.load_model(str(tmp_path / "config"))
+
+
+# ----------------------------------------------------------------------------- Liu et al.'s network
+def test_liu2018_preset_has_the_parameter_count_of_the_paper_network():
+    # Liu et al. 2018 (for 256×256, 7 levels): encoder PConv1-7, decoder PConv8-14, every decoder
+    # layer reading the upsampled features concatenated with the encoder's (the last one with the
+    # input image). Batch norm after all but PConv1 and the last layer, which carry a bias instead.
+    encoder = [(3, 64, 7), (64, 128, 5), (128, 256, 5), (256, 512, 3), (512, 512, 3), (512, 512, 3), (512, 512, 3)]
+    decoder = [(512 + 512, 512), (512 + 512, 512), (512 + 512, 512), (512 + 256, 256), (256 + 128, 128),
+               (128 + 64, 64), (64 + 3, 3)]
+    layers = encoder + [(cin, cout, 3) for cin, cout in decoder]
+    weights = sum(cin * cout * k * k for cin, cout, k in layers)
+    biases = layers[0][1] + layers[-1][1]  # PConv1 and the output layer
+    batch_norm = 2 * sum(cout for _, cout, _ in layers[1:-1])  # scale and shift
+    expected = weights + biases + batch_norm
+    with torch.device("meta"):
+        model = inpainting.create_model("pconv-unet", "liu2018")
+    assert sum(p.numel() for p in model.parameters()) == expected == 25_779_860
+    assert model.pad_multiple == 128

@@ -1,0 +1,402 @@
+"""The training package (train/): data, recipes, the trainer, checkpoints, the command lines.
+
+Everything runs on tiny generated images (16-32 px) with tiny presets. The machinery tests train
+a small family registered here (as a user adding a family would); the recipe tests train the
+project's registered families with their ``tiny`` presets.
+"""
+import json
+import math
+import pickle
+
+import numpy as np
+import pytest
+import torch
+import torchvision
+from PIL import Image
+from torch import nn
+
+import inpainting
+from inpainting import registry
+from inpainting.hub import InpaintingModel
+from train import cli, push
+from train.data import (IMAGE_EXTENSIONS, DataError, EpochSampler, ImageFolderDataset, InpaintingDataset, MaskSpec,
+                        MultiScaleRandomCrop, build_mask_sampler, open_source)
+from train.losses import MissingWeightsError
+from train.recipes import ADVERSARIAL, AdversarialSpec, LossTerm, OptimizerSpec, Phase, Recipe, get_recipe, list_recipes
+from train.trainer import CheckpointError, TrainOptions, Trainer, load_checkpoint, save_checkpoint
+
+TEST_ARCH = "train-test-tiny"
+
+
+class TinyInpainter(InpaintingModel):
+    """A two-layer convolutional inpainter for the training tests.
+
+    Args:
+        width (int, default 8): hidden channels.
+    """
+
+    def __init__(self, width: int = 8):
+        super().__init__()
+        self.net = nn.Sequential(nn.Conv2d(4, width, 3, padding=1), nn.ReLU(), nn.Conv2d(width, 3, 3, padding=1))
+
+    def forward(self, image, mask):
+        return torch.sigmoid(self.net(torch.cat([image, mask], dim=1)))
+
+
+@pytest.fixture(scope="module")
+def tiny_family():
+    registry.register_model(TEST_ARCH, description="test-only tiny inpainter", native_size=16, pad_multiple=4,
+                            presets={"tiny": {"width": 8}}, default_preset="tiny")(TinyInpainter)
+    yield TEST_ARCH
+    registry._REGISTRY.pop(TEST_ARCH, None)  # leave the registry as the other test modules expect it
+
+
+@pytest.fixture(scope="module")
+def vgg():
+    torch.manual_seed(0)
+    return torchvision.models.vgg16(weights=None)  # random weights: only the plumbing is tested
+
+
+def _write_images(folder, count, size=(24, 20), seed=0):
+    """Smooth random images (learnable), some in a subfolder, plus a file that is not an image."""
+    rng = np.random.default_rng(seed)
+    (folder / "sub").mkdir(parents=True, exist_ok=True)
+    h, w = size
+    yy, xx = np.mgrid[0:h, 0:w] / max(h, w)
+    for i in range(count):
+        a, b, c = rng.uniform(0.2, 1.0, 3)
+        rgb = np.stack([a * yy, b * xx, c * (1 - yy)], -1) * 255
+        target = folder / ("sub" if i % 2 else "") / f"img{i}.png"
+        Image.fromarray(rgb.astype(np.uint8)).save(target)
+    (folder / "notes.txt").write_text("not an image")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    return _write_images(tmp_path_factory.mktemp("images"), 8)
+
+
+def _recipe(name="test-recipe", adversarial=None, phases=None, **changes):
+    recipe = Recipe(name=name, description="test", report="test", architecture=TEST_ARCH, preset="tiny", size=16,
+                    batch_size=4, epochs=1, losses=(LossTerm("mse"),), masks=MaskSpec("rectangles"),
+                    optimizer=OptimizerSpec(lr=1e-2), adversarial=adversarial,
+                    phases=phases or ((Phase("gan", discriminator=True, adversarial=True),) if adversarial
+                                      else (Phase("reconstruction"),)))
+    return recipe.replace(**changes) if changes else recipe
+
+
+GAN = AdversarialSpec("conv-classifier", {"base_channels": 8}, loss="bce", weight=0.1)
+
+
+def _options(data_dir, out, **kw):
+    base = dict(data=str(data_dir), out=str(out), device="cpu", progress=False, val_every=0, checkpoint_every=0,
+                val_images=4)
+    base.update(kw)
+    return TrainOptions(**base)
+
+
+def _params(module):
+    return [p.detach().clone() for p in module.parameters()]
+
+
+def _changed(before, module):
+    return any(not torch.equal(a, b) for a, b in zip(before, module.parameters()))
+
+
+# ----------------------------------------------------------------------------- data
+def test_image_folder_is_recursive_and_ignores_other_files(data_dir):
+    dataset = ImageFolderDataset(data_dir)
+    assert len(dataset) == 8
+    assert any(p.parent.name == "sub" for p in dataset.files)
+    assert dataset[0].mode == "RGB"
+
+
+def test_bad_data_paths_give_clear_errors(tmp_path):
+    with pytest.raises(DataError, match="does not exist"):
+        open_source(tmp_path / "missing")
+    (tmp_path / "empty" / "deeper").mkdir(parents=True)
+    with pytest.raises(DataError, match=r"holds no images.*\.jpg"):
+        open_source(tmp_path / "empty")
+    (tmp_path / "file.png").write_bytes(b"")
+    with pytest.raises(DataError, match="not a folder"):
+        open_source(tmp_path / "file.png")
+    with pytest.raises(DataError, match="cifar10"):
+        open_source(f"cifar10:{tmp_path / 'nothing'}")
+    assert ".png" in IMAGE_EXTENSIONS
+
+
+def test_cli_reports_bad_data_and_unknown_recipe(tmp_path, capsys, tiny_family):
+    (tmp_path / "empty").mkdir()
+    assert cli.main(["--recipe", "cifar10-autoencoder", "--data", str(tmp_path / "empty"), "--out",
+                     str(tmp_path / "o")]) == 2
+    assert "holds no images" in capsys.readouterr().err
+    assert cli.main(["--recipe", "no-such-recipe", "--data", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "unknown recipe 'no-such-recipe'" in err and "cifar10-autoencoder" in err
+
+
+def test_too_few_images_for_a_batch(tmp_path, tiny_family):
+    small = _write_images(tmp_path / "two", 2)
+    with pytest.raises(DataError, match="fewer than one batch"):
+        Trainer(_recipe(), _options(small, tmp_path / "out"))
+
+
+def test_multiscale_crop_sizes():
+    torch.manual_seed(0)
+    big = torch.zeros(3, 100, 80, dtype=torch.uint8)
+    assert MultiScaleRandomCrop(16)(big).shape == (3, 16, 16)
+    small = torch.zeros(3, 10, 12, dtype=torch.uint8)
+    assert MultiScaleRandomCrop(16)(small).shape == (3, 16, 16)
+    assert MultiScaleRandomCrop(16, train=False)(big).shape == (3, 16, 16)
+
+
+def test_items_are_seeded_by_seed_epoch_and_index(data_dir):
+    sampler = build_mask_sampler(MaskSpec("rectangles"), 16)
+    make = lambda: InpaintingDataset(ImageFolderDataset(data_dir), size=16, mask_sampler=sampler,  # noqa: E731
+                                     masks_per_image=3, seed=5, augment=torchvision.transforms.v2.RandomHorizontalFlip())
+    a, b = make(), make()
+    first = a[2]
+    assert first["image"].shape == (3, 16, 16) and first["mask"].shape == (3, 1, 16, 16)
+    assert set(first["mask"].unique().tolist()) <= {0.0, 1.0}
+    assert torch.equal(first["mask"], b[2]["mask"]) and torch.equal(first["image"], b[2]["image"])
+    assert not torch.equal(first["mask"][0], first["mask"][1])  # several different masks per image
+    b.set_epoch(1)
+    assert not torch.equal(first["mask"], b[2]["mask"])
+
+
+def test_epoch_sampler_skips_and_shards_whole_batches():
+    full = list(EpochSampler(10, batch_size=2, seed=1, epoch=3))
+    assert len(full) == 10 and sorted(full) == list(range(10))
+    assert list(EpochSampler(10, batch_size=2, seed=1, epoch=3, skip_batches=2)) == full[4:]
+    ranks = [list(EpochSampler(10, batch_size=2, seed=1, epoch=3, rank=r, world_size=2)) for r in (0, 1)]
+    assert ranks[0][:2] + ranks[1][:2] == full[:4] and len(ranks[0]) == 4  # 2 global batches of 4
+
+
+def test_nvidia_mask_folder(tmp_path):
+    folder = tmp_path / "nvidia"
+    folder.mkdir()
+    for i in range(12):  # 6 buckets × 2 files, the published layout in miniature
+        hole = np.zeros((64, 64), np.uint8)
+        hole[: 4 * (i + 1), :20] = 255
+        Image.fromarray(hole).save(folder / f"{i:05d}.png")
+    sampler = build_mask_sampler(MaskSpec("nvidia-irregular", {"bucket_size": 2}), 16, nvidia_root=folder)
+    mask = sampler(np.random.default_rng(0))
+    assert mask.shape == (16, 16) and mask.max() == 1
+    pickle.dumps(sampler)  # travels to spawned workers
+    with pytest.raises(DataError, match="--mask-dir"):
+        build_mask_sampler(MaskSpec("nvidia-irregular"), 16)
+
+
+# ----------------------------------------------------------------------------- trainer
+def test_overfitting_one_batch_halves_the_loss(data_dir, tmp_path, tiny_family):
+    trainer = Trainer(_recipe(), _options(data_dir, tmp_path / "out", steps=200))
+    batch = next(iter(torch.utils.data.DataLoader(trainer.train_set, batch_size=4)))
+    first = trainer.train_step(batch)["mse"]
+    for _ in range(60):
+        last = trainer.train_step(batch)["mse"]
+    assert last < first / 2, (first, last)
+
+
+def test_gan_step_updates_generator_and_discriminator(data_dir, tmp_path, tiny_family):
+    trainer = Trainer(_recipe(adversarial=GAN), _options(data_dir, tmp_path / "out", steps=4))
+    batch = next(iter(torch.utils.data.DataLoader(trainer.train_set, batch_size=4)))
+    g, d = _params(trainer.model), _params(trainer.discriminator)
+    logs = trainer.train_step(batch)
+    assert _changed(g, trainer.model) and _changed(d, trainer.discriminator)
+    assert {"mse", "g_adv", "d_loss", "d_real", "d_fake"} <= set(logs)
+
+
+def test_phases_decide_what_is_updated(data_dir, tmp_path, tiny_family):
+    phases = (Phase("completion", 1, generator=True), Phase("discriminator", 1, generator=False, discriminator=True),
+              Phase("joint", 2, generator=True, discriminator=True, adversarial=True))
+    trainer = Trainer(_recipe(adversarial=GAN, phases=phases), _options(data_dir, tmp_path / "out", steps=8))
+    assert [trainer.phase_at(s).name for s in range(8)] == ["completion"] * 2 + ["discriminator"] * 2 + ["joint"] * 4
+    batch = next(iter(torch.utils.data.DataLoader(trainer.train_set, batch_size=4)))
+    for expect_g, expect_d in [(True, False), (True, False), (False, True), (False, True), (True, True)]:
+        g, d = _params(trainer.model), _params(trainer.discriminator)
+        trainer.train_step(batch)
+        assert (_changed(g, trainer.model), _changed(d, trainer.discriminator)) == (expect_g, expect_d)
+
+
+def _state(trainer):
+    return {k: v.clone() for k, v in trainer.model.state_dict().items()}, \
+           {k: v.clone() for k, v in trainer.discriminator.state_dict().items()}
+
+
+def test_resume_after_interruption_matches_an_uninterrupted_run(data_dir, tmp_path, tiny_family):
+    recipe = _recipe(adversarial=GAN, optimizer=OptimizerSpec(lr=1e-2, lr_milestones=(0.5,)), masks_per_image=2)
+    whole = Trainer(recipe, _options(data_dir, tmp_path / "whole", steps=6))
+    whole.fit()
+    interrupted = Trainer(recipe, _options(data_dir, tmp_path / "cut", steps=6, checkpoint_every=2))
+    assert interrupted.fit(stop_at_step=3) is None  # leaves only a checkpoint, no model
+    assert not (tmp_path / "cut" / "model.safetensors").exists()
+    with pytest.raises(CheckpointError, match="--resume"):
+        Trainer(recipe, _options(data_dir, tmp_path / "cut", steps=6))
+    resumed = Trainer(recipe, _options(data_dir, tmp_path / "cut", steps=6, resume=True))
+    assert resumed.step == 3 and resumed.scheduler.last_epoch == 3
+    assert resumed.optimizer.state_dict()["state"][0]["step"] == 3
+    resumed.fit()
+    for a, b in zip(_state(whole), _state(resumed)):
+        assert a.keys() == b.keys()
+        assert all(torch.equal(a[k], b[k]) for k in a)
+    assert resumed.optimizer.param_groups[0]["lr"] == pytest.approx(1e-3)  # milestone at step 3 of 6
+    inpainting.load_model(tmp_path / "cut")
+
+
+def test_resume_refuses_another_recipe(data_dir, tmp_path, tiny_family):
+    Trainer(_recipe(), _options(data_dir, tmp_path / "o", steps=1)).fit(stop_at_step=1)
+    with pytest.raises(CheckpointError, match="from recipe 'test-recipe'"):
+        Trainer(_recipe(name="other"), _options(data_dir, tmp_path / "o", steps=2, resume=True))
+
+
+class _FailsWhilePickled:
+    def __reduce__(self):
+        raise OSError("disk full")
+
+
+def test_a_crash_mid_write_keeps_the_previous_checkpoint(tmp_path):
+    path = tmp_path / "training" / "checkpoint.pt"
+    save_checkpoint({"version": 1, "step": 1, "weights": torch.ones(1000)}, path)
+    with pytest.raises(OSError, match="disk full"):
+        save_checkpoint({"version": 1, "step": 2, "weights": torch.zeros(1000), "bad": _FailsWhilePickled()}, path)
+    state = load_checkpoint(path)
+    assert state["step"] == 1 and torch.equal(state["weights"], torch.ones(1000))
+    assert [p.name for p in path.parent.iterdir()] == ["checkpoint.pt"]  # no temporary file left behind
+    path.write_bytes(path.read_bytes()[:100])  # a file truncated by something else
+    with pytest.raises(CheckpointError, match="unreadable"):
+        load_checkpoint(path)
+
+
+def test_time_budget_ends_cleanly_with_a_saved_model(data_dir, tmp_path, tiny_family):
+    trainer = Trainer(_recipe(), _options(data_dir, tmp_path / "o", steps=1000, max_minutes=1e-6))
+    folder = trainer.fit()
+    assert trainer.step == 1 and trainer.stop_reason == "time budget"
+    model = inpainting.load_model(folder)
+    assert isinstance(model, TinyInpainter)
+    assert "stopped by the time budget" in (folder / "README.md").read_text()
+
+
+def test_output_folder_has_model_card_metadata_and_samples(data_dir, tmp_path, tiny_family):
+    val = _write_images(tmp_path / "val", 3, seed=1)
+    options = _options(data_dir, tmp_path / "o", val_data=str(val), steps=4, val_every=2, checkpoint_every=2,
+                       domain="faces", description="a test model", dataset_name="tiny faces", command="python -m train x")
+    trainer = Trainer(_recipe(), options)
+    folder = trainer.fit()
+    config = json.loads((folder / "config.json").read_text())
+    meta = config["inpainting_hub"]
+    assert config["architecture"] == TEST_ARCH
+    assert meta["description"] == "a test model" and meta["domain"] == "faces" and meta["dataset"] == "tiny faces"
+    assert meta["resolution"] == 16 and meta["recipe"] == "test-recipe" and meta["steps"] == 4
+    assert meta["command"] == "python -m train x"
+    assert set(meta["metrics"]) >= {"psnr", "ssim", "l1_hole", "l1_whole"}
+    assert all(math.isfinite(v) for v in meta["metrics"].values())
+    card = (folder / "README.md").read_text()
+    assert "## Training" in card and "Wall time" in card and "Device" in card and "psnr" in card
+    samples = sorted(p.name for p in (folder / "training" / "samples").iterdir())
+    assert samples == ["step_0000002.png", "step_0000004.png"]
+    assert Image.open(folder / "samples.png").size[1] == 3 * 16 + 4  # input, result, truth rows
+    assert any((folder / "training" / "tensorboard").iterdir())
+    assert (folder / "training" / "checkpoint.pt").is_file()
+
+
+def test_perceptual_recipe_needs_vgg_weights_unless_told_otherwise(data_dir, tmp_path, monkeypatch, tiny_family, vgg):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    liu = _recipe(losses=(LossTerm("l1_hole", 6.0), LossTerm("perceptual", 0.05), LossTerm("style", 120.0)))
+    with pytest.raises(MissingWeightsError, match="--no-perceptual"):
+        Trainer(liu, _options(data_dir, tmp_path / "a", steps=1))
+    trainer = Trainer(liu, _options(data_dir, tmp_path / "b", steps=1, no_perceptual=True))
+    assert [name for name, _, _ in trainer.loss_terms] == ["l1_hole"] and trainer.dropped_terms == ["perceptual", "style"]
+    with pytest.warns(UserWarning, match="without perceptual"):
+        optional = Trainer(liu.replace(perceptual_required=False), _options(data_dir, tmp_path / "c", steps=1))
+    assert optional.dropped_terms == ["perceptual", "style"]
+    with_vgg = Trainer(liu, _options(data_dir, tmp_path / "d", steps=1), vgg=vgg)
+    logs = with_vgg.train_step(next(iter(torch.utils.data.DataLoader(with_vgg.train_set, batch_size=4))))
+    assert logs["perceptual"] > 0 and logs["style"] > 0
+
+
+# ----------------------------------------------------------------------------- command lines
+def test_list_recipes_describes_every_recipe(capsys):
+    assert cli.main(["--list-recipes"]) == 0
+    out = capsys.readouterr().out
+    for recipe in list_recipes():
+        assert f"{recipe.name}: {recipe.description}" in out
+    assert "glcic: " in out and "phases: completion 18%, discriminator 2%, joint 80%" in out
+
+
+def test_recipes_are_consistent():
+    from inpainting.masks import MASK_PRESETS
+    from train.discriminators import DISCRIMINATORS
+    from train.losses import ADVERSARIAL as STRATEGIES, LOSSES
+
+    names = {r.name for r in list_recipes()}
+    assert {"cifar10-autoencoder", "cifar10-pconv", "celeba-pconv", "places-pconv-baseline", "places-pconv-rn-gan",
+            "glcic", "glcic-global-mse", "scenes-unet-mse", "scenes-gan-mse", "scenes-gan-bce-wmse",
+            "scenes-residual-hole", "scenes-residual-image", "scenes-two-stage", "lama-ffc"} <= names
+    for recipe in list_recipes():
+        assert all(t.name in LOSSES for t in recipe.losses), recipe.name
+        assert recipe.masks.generator in MASK_PRESETS or recipe.masks.generator == "nvidia-irregular"
+        if recipe.adversarial:
+            assert recipe.adversarial.discriminator in DISCRIMINATORS and recipe.adversarial.loss in STRATEGIES
+    assert get_recipe("celeba-pconv").optimizer.lr_milestones == (0.4,)  # 8 of 20 epochs at 1e-3
+    assert [p.name for p in get_recipe("glcic").phases] == ["completion", "discriminator", "joint"]
+    assert get_recipe("scenes-gan-mse").phases == ADVERSARIAL
+
+
+def test_cli_trains_and_push_dry_run_lists_the_model_files(data_dir, tmp_path, capsys, tiny_family, monkeypatch):
+    import train.recipes as recipes_module
+
+    monkeypatch.setitem(recipes_module.RECIPES, "test-recipe", _recipe())
+    out = tmp_path / "run"
+    assert cli.main(["--recipe", "test-recipe", "--data", str(data_dir), "--out", str(out), "--steps", "2",
+                     "--batch-size", "2", "--device", "cpu", "--no-progress", "--domain", "objects"]) == 0
+    assert "2 steps" in capsys.readouterr().out
+    config = json.loads((out / "config.json").read_text())
+    assert config["inpainting_hub"]["domain"] == "objects"
+    assert config["inpainting_hub"]["command"].startswith("python -m train --recipe test-recipe")
+    inpainting.load_model(out)
+    assert push.main([str(out), "--repo-id", "someone/tiny", "--dry-run"]) == 0
+    listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()[1:]]
+    assert listed == ["config.json", "model.safetensors", "README.md", "samples.png"]
+    assert push.main([str(out / "training"), "--repo-id", "someone/tiny", "--dry-run"]) == 2
+    assert "missing config.json" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- every recipe
+def _tiny_size(architecture):
+    model = inpainting.create_model(architecture, "tiny")
+    multiple = int(getattr(model, "pad_multiple", 1) or 1)
+    return max(16, multiple * math.ceil(16 / multiple))
+
+
+@pytest.mark.parametrize("name", [r.name for r in list_recipes()])
+def test_every_recipe_trains_a_few_steps_into_a_loadable_folder(name, data_dir, tmp_path, vgg):
+    recipe = get_recipe(name)
+    try:
+        size = _tiny_size(recipe.architecture)
+    except (registry.UnknownArchitectureError, KeyError) as err:
+        pytest.skip(f"{recipe.architecture} 'tiny' is not registered yet ({err})")
+    if recipe.masks.generator == "nvidia-irregular":
+        nvidia = tmp_path / "nvidia"
+        nvidia.mkdir()
+        for i in range(12):
+            hole = np.zeros((32, 32), np.uint8)
+            hole[8:8 + i + 2, 4:20] = 255
+            Image.fromarray(hole).save(nvidia / f"{i:05d}.png")
+        recipe = recipe.replace(masks=MaskSpec("nvidia-irregular", {"bucket_size": 2}))
+    else:
+        nvidia = None
+    if recipe.adversarial is not None:  # tiny discriminators too
+        recipe = recipe.replace(adversarial=AdversarialSpec(**{**recipe.adversarial.__dict__,
+                                                               "options": {**recipe.adversarial.options,
+                                                                           "base_channels": 8}}))
+    phases = len(recipe.phases)
+    trainer = Trainer(recipe, _options(data_dir, tmp_path / "out", preset="tiny", size=size, batch_size=2,
+                                       steps=max(2, 2 * phases), mask_dir=nvidia and str(nvidia), val_images=2),
+                      vgg=vgg)
+    folder = trainer.fit()
+    model = inpainting.load_model(folder)
+    assert model.architecture == recipe.architecture
+    assert json.loads((folder / "config.json").read_text())["inpainting_hub"]["recipe"] == name
+    result = inpainting.inpaint(model, np.full((size, size, 3), 128, np.uint8), np.eye(size, dtype=bool))
+    assert result.size == (size, size)

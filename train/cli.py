@@ -1,0 +1,111 @@
+"""Command line: ``python -m train --recipe NAME --data PATH --out DIR [options]``.
+
+Options left out take the recipe's values (``--list-recipes`` shows them). Examples::
+
+    python -m train --list-recipes
+    python -m train --recipe cifar10-autoencoder --data ../shared/data/cifar10/train \\
+        --val-data ../shared/data/cifar10/val --out runs/cifar-ae --max-minutes 8
+    accelerate launch -m train --recipe lama-ffc --data places365:/data/places --out runs/lama
+"""
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import warnings
+
+from train.data import NVIDIA_MASKS, DataError
+from train.losses import MissingWeightsError
+from train.recipes import get_recipe, list_recipes
+from train.trainer import CheckpointError, TrainOptions, Trainer
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m train",
+        description="Train an Inpainting Hub model with a recipe; ends in a save_pretrained folder that "
+                    "inpainting.load_model opens. Options left out take the recipe's values.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--list-recipes", action="store_true", help="describe every recipe and exit")
+    parser.add_argument("--recipe", help="recipe name (see --list-recipes)")
+    parser.add_argument("--data", help="folder of images (recursive) or cifar10:ROOT, celeba:ROOT, places365:ROOT")
+    parser.add_argument("--val-data", help="validation images (default: a fixed subset of the training images)")
+    parser.add_argument("--out", help="output folder: the save_pretrained model plus training/ (checkpoint, logs)")
+    length = parser.add_argument_group("size and length (default: the recipe's)")
+    length.add_argument("--size", type=int, help="working side in pixels")
+    length.add_argument("--batch-size", type=int, help="images per step (per process)")
+    length.add_argument("--steps", type=int, help="optimisation steps (wins over --epochs)")
+    length.add_argument("--epochs", type=float, help="passes over the training data")
+    length.add_argument("--max-minutes", type=float, help="time budget; the run stops cleanly and saves the model")
+    model = parser.add_argument_group("model and losses")
+    model.add_argument("--preset", help="model preset overriding the recipe's (e.g. tiny, small)")
+    model.add_argument("--lr", type=float, help="generator learning rate")
+    model.add_argument("--masks", help=f"mask generator (a name in inpainting.masks.MASK_PRESETS or {NVIDIA_MASKS})")
+    model.add_argument("--masks-per-image", type=int, help="different masks drawn per image")
+    model.add_argument("--mask-dir", help="NVIDIA irregular-mask folder (e.g. ../shared/data/masks/nvidia_irregular)")
+    model.add_argument("--vgg-weights", help="torchvision vgg16-397923af.pth for perceptual/style losses "
+                                             "(default: the torch hub cache)")
+    model.add_argument("--no-perceptual", action="store_true", help="train without the VGG-16 perceptual/style terms")
+    run = parser.add_argument_group("run")
+    run.add_argument("--device", default="auto", help="auto, cpu or cuda (multi-GPU: accelerate launch)")
+    run.add_argument("--mixed-precision", default="no", choices=("no", "fp16", "bf16"))
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--resume", action="store_true", help="continue from OUT/training/checkpoint.pt")
+    run.add_argument("--workers", type=int, default=0, help="data-loading worker processes")
+    run.add_argument("--download", action="store_true", help="let torchvision datasets download (needs internet)")
+    run.add_argument("--val-every", type=int, default=500, help="validate every N steps (0: only at the end)")
+    run.add_argument("--val-images", type=int, default=16, help="validation images used")
+    run.add_argument("--checkpoint-every", type=int, default=500, help="checkpoint every N steps (0: only at the end)")
+    run.add_argument("--log-every", type=int, default=10, help="TensorBoard scalars every N steps")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    card = parser.add_argument_group("model card metadata")
+    card.add_argument("--name", help="model name (card title)")
+    card.add_argument("--description", help="one-line description shown by inpainting.available_models()")
+    card.add_argument("--domain", choices=("faces", "scenes", "objects"), help="image domain (default: the recipe's)")
+    card.add_argument("--dataset-name", help="training data as named in the card (default: from --data)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.list_recipes:
+        print("\n\n".join(recipe.describe() for recipe in list_recipes()))
+        return 0
+    missing = [flag for flag, value in (("--recipe", args.recipe), ("--data", args.data), ("--out", args.out))
+               if not value]
+    if missing:
+        parser.error(f"{', '.join(missing)} required (or --list-recipes)")
+    argv = sys.argv[1:] if argv is None else argv
+    options = TrainOptions(
+        data=args.data, out=args.out, val_data=args.val_data, size=args.size, batch_size=args.batch_size,
+        steps=args.steps, epochs=args.epochs, max_minutes=args.max_minutes, device=args.device,
+        mixed_precision=args.mixed_precision, seed=args.seed, resume=args.resume, preset=args.preset, lr=args.lr,
+        masks=args.masks, masks_per_image=args.masks_per_image, mask_dir=args.mask_dir,
+        vgg_weights=args.vgg_weights, no_perceptual=args.no_perceptual, workers=args.workers,
+        download=args.download, val_every=args.val_every, val_images=args.val_images,
+        checkpoint_every=args.checkpoint_every, log_every=args.log_every, name=args.name,
+        description=args.description, domain=args.domain, dataset_name=args.dataset_name,
+        progress=not args.no_progress, command="python -m train " + " ".join(shlex.quote(a) for a in argv),
+    )
+    try:
+        recipe = get_recipe(args.recipe)
+        warnings.simplefilter("default")
+        trainer = Trainer(recipe, options)
+    except (DataError, MissingWeightsError, CheckpointError, KeyError, ValueError) as err:
+        # Set-up problems (bad paths, names, sizes, missing weights) are the user's to fix: no traceback.
+        message = err.args[0] if isinstance(err, KeyError) and err.args else err
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+    try:
+        folder = trainer.fit()
+    except DataError as err:  # an unreadable image met during training
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    metrics = ", ".join(f"{k} {v:.4f}" for k, v in trainer.metrics.items())
+    print(f"{trainer.recipe.name}: {trainer.step} steps in {trainer.wall_time / 60:.1f} min "
+          f"({trainer.stop_reason}); model in {folder}; validation: {metrics}")
+    return 0

@@ -1,0 +1,201 @@
+"""Discriminators for adversarial inpainting recipes, registered by name in :data:`DISCRIMINATORS`.
+
+One contract: ``forward(image, mask, condition=None) -> (logits, features)``; ``image`` is the
+real or the completed image ``B×3×H×W`` in [0, 1], ``mask`` the hole (1 = hole), ``condition``
+the generator's input when the discriminator is conditional (``cond_channels > 0``), ``logits``
+a ``B×1`` or ``B×1×h×w`` tensor and ``features`` the intermediate activations (for feature matching).
+
+* :class:`ConvClassifier`: a plain strided-conv image classifier (DCGAN-style, Radford et al. 2016),
+  as in the Places GAN report.
+* :class:`PatchGAN`: pix2pix's 70×70 PatchGAN (Isola et al. 2017, https://arxiv.org/abs/1611.07004),
+  optionally conditioned on the corrupted image.
+* :class:`NLayerDiscriminator`: LaMa's NLayer discriminator (Suvorov et al. 2022,
+  https://arxiv.org/abs/2109.07161), a PatchGAN returning its features.
+* :class:`GlobalLocalDiscriminator`: GLCIC's global and local context discriminators
+  (Iizuka et al. 2017, http://iizuka.cs.tsukuba.ac.jp/projects/completion/), the local one on a
+  crop centred on the hole.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+__all__ = ["DISCRIMINATORS", "ConvClassifier", "PatchGAN", "NLayerDiscriminator", "GlobalLocalDiscriminator",
+           "create_discriminator", "crop_around_holes"]
+
+
+# --------------------------------------------------------------------------- helpers
+def _conv_block(cin: int, cout: int, *, stride: int, norm: bool, kernel: int = 4) -> nn.Sequential:
+    layers: list[nn.Module] = [nn.Conv2d(cin, cout, kernel, stride=stride, padding=(kernel - 1) // 2 if kernel % 2 else 1,
+                                         bias=not norm)]
+    if norm:
+        layers.append(nn.BatchNorm2d(cout))
+    layers.append(nn.LeakyReLU(0.2, inplace=True))
+    return nn.Sequential(*layers)
+
+
+def _with_condition(image: torch.Tensor, condition: torch.Tensor | None, cond_channels: int) -> torch.Tensor:
+    if cond_channels == 0:
+        return image
+    if condition is None or condition.shape[1] != cond_channels:
+        got = None if condition is None else condition.shape[1]
+        raise ValueError(f"this discriminator is conditional: pass a condition with {cond_channels} channels, got {got}")
+    return torch.cat([image, condition], dim=1)
+
+
+def crop_around_holes(image: torch.Tensor, mask: torch.Tensor, size: int) -> torch.Tensor:
+    """A ``size×size`` crop per image centred on the bounding box of its hole (clamped to the
+    image; the image centre when there is no hole), GLCIC's local discriminator input."""
+    _, _, h, w = image.shape
+    if size > min(h, w):
+        raise ValueError(f"local crop {size} px is larger than the image {h}×{w}")
+    crops = []
+    for img, m in zip(image, mask):
+        ys, xs = torch.nonzero(m[0] > 0.5, as_tuple=True)
+        if ys.numel():
+            cy = int(ys.min() + ys.max()) // 2
+            cx = int(xs.min() + xs.max()) // 2
+        else:
+            cy, cx = h // 2, w // 2
+        top = min(max(cy - size // 2, 0), h - size)
+        left = min(max(cx - size // 2, 0), w - size)
+        crops.append(img[:, top:top + size, left:left + size])
+    return torch.stack(crops)
+
+
+# --------------------------------------------------------------------------- discriminators
+class ConvClassifier(nn.Module):
+    """Strided-convolution real/fake classifier with one logit per image.
+
+    Args:
+        image_size (int, default 64): input side, sets the number of stride-2 stages (down to 4 px).
+        base_channels (int, default 64): channels of the first stage, doubled per stage up to 8×.
+        cond_channels (int, default 0): channels of the condition concatenated to the input.
+    """
+
+    def __init__(self, *, image_size: int = 64, base_channels: int = 64, cond_channels: int = 0):
+        super().__init__()
+        self.cond_channels = cond_channels
+        blocks, cin, side, stage = [], 3 + cond_channels, image_size, 0
+        while side > 4:
+            cout = base_channels * min(2 ** stage, 8)
+            blocks.append(_conv_block(cin, cout, stride=2, norm=stage > 0))
+            cin, side, stage = cout, side // 2, stage + 1
+        self.blocks = nn.ModuleList(blocks)
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(cin, 1))
+
+    def forward(self, image, mask, condition=None):
+        x = _with_condition(image, condition, self.cond_channels)
+        features = []
+        for block in self.blocks:
+            x = block(x)
+            features.append(x)
+        return self.head(x), features
+
+
+class PatchGAN(nn.Module):
+    """pix2pix PatchGAN: ``n_layers`` stride-2 4×4 convolutions, one stride-1, one logit per patch
+    (70×70 receptive field with the defaults).
+
+    Args:
+        base_channels (int, default 64): channels of the first layer, doubled per layer up to 8×.
+        n_layers (int, default 3): stride-2 layers after the first.
+        cond_channels (int, default 3): channels of the condition concatenated to the image
+            (pix2pix conditions on the generator's input, here the corrupted image); 0 = unconditional.
+        image_size (int | None, default None): when given, ``n_layers`` is capped so the patch map
+            keeps at least one logit (small images: at most ``log2(image_size / 3)`` layers).
+    """
+
+    def __init__(self, *, base_channels: int = 64, n_layers: int = 3, cond_channels: int = 3,
+                 image_size: int | None = None):
+        super().__init__()
+        if image_size is not None:
+            n_layers = max(1, min(n_layers, int(math.log2(image_size / 3))))
+        self.n_layers = n_layers
+        self.cond_channels = cond_channels
+        blocks = [_conv_block(3 + cond_channels, base_channels, stride=2, norm=False)]
+        cin = base_channels
+        for i in range(1, n_layers):
+            cout = base_channels * min(2 ** i, 8)
+            blocks.append(_conv_block(cin, cout, stride=2, norm=True))
+            cin = cout
+        cout = base_channels * min(2 ** n_layers, 8)
+        blocks.append(_conv_block(cin, cout, stride=1, norm=True))
+        self.blocks = nn.ModuleList(blocks)
+        self.head = nn.Conv2d(cout, 1, 4, stride=1, padding=1)
+
+    def forward(self, image, mask, condition=None):
+        x = _with_condition(image, condition, self.cond_channels)
+        features = []
+        for block in self.blocks:
+            x = block(x)
+            features.append(x)
+        return self.head(x), features
+
+
+class NLayerDiscriminator(PatchGAN):
+    """LaMa's NLayer discriminator: an unconditional PatchGAN whose intermediate activations feed
+    the feature-matching loss.
+
+    Args:
+        base_channels (int, default 64), n_layers (int, default 4), image_size (int | None): as
+            :class:`PatchGAN`.
+    """
+
+    def __init__(self, *, base_channels: int = 64, n_layers: int = 4, image_size: int | None = None):
+        super().__init__(base_channels=base_channels, n_layers=n_layers, cond_channels=0, image_size=image_size)
+
+
+class _ContextBranch(nn.Sequential):
+    def __init__(self, image_size: int, base_channels: int, out_features: int):
+        layers, cin, side, stage = [], 3, image_size, 0
+        while side > 4:
+            cout = base_channels * min(2 ** stage, 8)
+            layers.append(_conv_block(cin, cout, stride=2, norm=True, kernel=5))
+            cin, side, stage = cout, (side + 1) // 2, stage + 1
+        layers += [nn.Flatten(), nn.Linear(cin * side * side, out_features)]
+        super().__init__(*layers)
+
+
+class GlobalLocalDiscriminator(nn.Module):
+    """GLCIC's context discriminators: a global branch on the whole image and a local branch on a
+    crop centred on the hole, each ending in a 1024-d vector, concatenated and mapped to one logit.
+    The paper's 256 px images use 5×5 stride-2 convolutions (6 global, 5 local) down to 4×4.
+
+    Args:
+        image_size (int, default 128): input side.
+        local_size (int | None, default None): local crop side (``image_size // 2`` when None;
+            GLCIC: 128 of 256).
+        base_channels (int, default 64): first-layer channels, doubled per layer up to 8×.
+        features (int, default 1024): output width of each branch.
+    """
+
+    def __init__(self, *, image_size: int = 128, local_size: int | None = None, base_channels: int = 64,
+                 features: int = 1024):
+        super().__init__()
+        self.local_size = local_size or image_size // 2
+        self.global_branch = _ContextBranch(image_size, base_channels, features)
+        self.local_branch = _ContextBranch(self.local_size, base_channels, features)
+        self.head = nn.Linear(2 * features, 1)
+
+    def forward(self, image, mask, condition=None):
+        g = self.global_branch(image)
+        local = self.local_branch(crop_around_holes(image, mask, self.local_size))
+        return self.head(torch.cat([g, local], dim=1)), []
+
+
+DISCRIMINATORS: dict[str, type[nn.Module]] = {
+    "conv-classifier": ConvClassifier,
+    "patchgan": PatchGAN,
+    "nlayer": NLayerDiscriminator,
+    "glcic": GlobalLocalDiscriminator,
+}
+
+def create_discriminator(name: str, *, image_size: int, **options) -> nn.Module:
+    """A discriminator from :data:`DISCRIMINATORS` for ``image_size`` inputs (every class takes
+    ``image_size``: fully connected heads need it, patch discriminators fit their depth to it)."""
+    if name not in DISCRIMINATORS:
+        raise KeyError(f"unknown discriminator {name!r}; known: {', '.join(sorted(DISCRIMINATORS))}")
+    return DISCRIMINATORS[name](**{"image_size": image_size, **options})

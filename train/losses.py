@@ -1,0 +1,335 @@
+"""Training losses: reconstruction terms as plain functions of ``(pred, target, mask)``, the
+VGG-16 perceptual and style terms, and the adversarial losses as small strategy objects.
+
+Conventions (STYLE.md): images ``B×3×H×W`` in [0, 1], masks ``B×1×H×W`` in {0, 1}, 1 = hole.
+
+* Reconstruction: :func:`mse`, :func:`masked_mse`, :func:`weighted_mse`, :func:`masked_l1`,
+  :func:`l1_valid`, :func:`l1_hole`, :func:`total_variation`.
+* Perceptual / style (Liu et al. 2018, https://arxiv.org/abs/1804.07723; Gatys et al. 2016):
+  :class:`VGG16Features` over torchvision's VGG-16 pool1-pool3, :func:`perceptual_loss`,
+  :func:`style_loss`. Weights come from the local torch hub cache or a path; nothing is downloaded.
+* Adversarial (after LaMa's ``saicinpainting/training/losses/adversarial.py``):
+  :class:`BCEAdversarial`, :class:`NonSaturatingR1`, :class:`HingeAdversarial`, each with
+  ``discriminator_loss`` and ``generator_loss`` returning ``(loss, logs)``;
+  :func:`feature_matching_loss` over discriminator features.
+
+Every term is registered by name in :data:`LOSSES` / :data:`ADVERSARIAL` so recipes name them as data.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = [
+    "LOSSES",
+    "ADVERSARIAL",
+    "VGG_WEIGHTS_NAME",
+    "MissingWeightsError",
+    "VGG16Features",
+    "find_vgg16_weights",
+    "mse",
+    "masked_mse",
+    "weighted_mse",
+    "masked_l1",
+    "l1_valid",
+    "l1_hole",
+    "total_variation",
+    "perceptual_loss",
+    "style_loss",
+    "gram_matrix",
+    "BCEAdversarial",
+    "NonSaturatingR1",
+    "HingeAdversarial",
+    "feature_matching_loss",
+]
+
+VGG_WEIGHTS_NAME = "vgg16-397923af.pth"  # torchvision's ImageNet VGG-16 file name in the hub cache
+_IMAGENET_MEAN = (0.485, 0.456, 0.406)
+_IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+class MissingWeightsError(FileNotFoundError):
+    """A loss needs pretrained weights (VGG-16) that are not on this machine."""
+
+
+# --------------------------------------------------------------------------- reconstruction
+def mse(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean squared error over the whole image (the reports' plain MSE; GLCIC report's "global MSE")."""
+    return F.mse_loss(pred, target)
+
+
+def masked_mse(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean squared error over the hole pixels only (GLCIC, Iizuka et al. 2017, eq. 1)."""
+    hole = mask.expand_as(pred)
+    return ((pred - target) ** 2 * hole).sum() / hole.sum().clamp_min(1.0)
+
+
+def weighted_mse(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, *,
+                 hole_weight: float = 1.0, known_weight: float = 1.0) -> torch.Tensor:
+    """Per-pixel squared error weighted ``hole_weight`` in the hole and ``known_weight`` outside,
+    averaged over all pixels."""
+    weight = mask * hole_weight + (1 - mask) * known_weight
+    return ((pred - target) ** 2 * weight).mean()
+
+
+def masked_l1(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, *,
+              hole_weight: float = 0.0, known_weight: float = 10.0) -> torch.Tensor:
+    """L1 with separate weights for missing and known pixels, averaged over all pixels
+    (LaMa's ``masked_l1_loss``; its defaults are ``weight_missing=0``, ``weight_known=10``)."""
+    weight = mask * hole_weight + (1 - mask) * known_weight
+    return ((pred - target).abs() * weight).mean()
+
+
+def l1_valid(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Liu et al.'s L_valid: ``mean((1 - M) * |pred - target|)`` over all C×H×W elements."""
+    return ((pred - target).abs() * (1 - mask)).mean()
+
+
+def l1_hole(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Liu et al.'s L_hole: ``mean(M * |pred - target|)`` over all C×H×W elements."""
+    return ((pred - target).abs() * mask).mean()
+
+
+def total_variation(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Liu et al.'s L_tv: L1 of neighbouring-pixel differences of the composited image, over the
+    hole dilated by one pixel (the region P of the paper)."""
+    comp = mask * pred + (1 - mask) * target
+    region = F.max_pool2d(mask, kernel_size=3, stride=1, padding=1)
+    # A difference counts when either of its two pixels lies in the dilated hole.
+    dh = (comp[:, :, :, 1:] - comp[:, :, :, :-1]).abs() * torch.maximum(region[:, :, :, 1:], region[:, :, :, :-1])
+    dv = (comp[:, :, 1:, :] - comp[:, :, :-1, :]).abs() * torch.maximum(region[:, :, 1:, :], region[:, :, :-1, :])
+    return dh.mean() + dv.mean()
+
+
+# --------------------------------------------------------------------------- VGG-16 features
+def find_vgg16_weights(path: str | os.PathLike | None = None) -> Path:
+    """The VGG-16 ImageNet weights file: ``path`` when given, else torchvision's file in the torch
+    hub cache (``$TORCH_HOME/hub/checkpoints/vgg16-397923af.pth``). Nothing is downloaded.
+
+    Raises:
+        MissingWeightsError: with where it looked and how to proceed.
+    """
+    if path is not None:
+        candidate = Path(path).expanduser()
+        if not candidate.is_file():
+            raise MissingWeightsError(f"VGG-16 weights file {candidate} does not exist")
+        return candidate
+    cache = Path(torch.hub.get_dir()) / "checkpoints" / VGG_WEIGHTS_NAME
+    if cache.is_file():
+        return cache
+    raise MissingWeightsError(
+        f"this recipe uses a VGG-16 perceptual/style loss but no VGG-16 ImageNet weights were found "
+        f"(looked for {cache}); put torchvision's {VGG_WEIGHTS_NAME} there, pass --vgg-weights PATH, "
+        "or train without these terms with --no-perceptual"
+    )
+
+
+class VGG16Features(nn.Module):
+    """Frozen VGG-16 (Simonyan & Zisserman 2015, https://arxiv.org/abs/1409.1556) returning the
+    pool1, pool2 and pool3 feature maps, as in Liu et al. 2018's perceptual and style losses.
+
+    Args:
+        vgg (torchvision VGG, default None): a ready model (e.g. ``torchvision.models.vgg16()`` for
+            tests); when ``None`` the ImageNet weights are read from ``weights_path`` or the cache.
+        weights_path (str | None, default None): a ``vgg16-397923af.pth`` state dict.
+        layers (tuple[int, ...], default (4, 9, 16)): indices in ``vgg.features`` after which the
+            features are taken (the three max-pool layers pool1-pool3).
+    """
+
+    def __init__(self, vgg: nn.Module | None = None, *, weights_path: str | os.PathLike | None = None,
+                 layers: tuple[int, ...] = (4, 9, 16)):
+        super().__init__()
+        if vgg is None:
+            import torchvision
+
+            vgg = torchvision.models.vgg16(weights=None)
+            state = torch.load(find_vgg16_weights(weights_path), map_location="cpu", weights_only=True)
+            vgg.load_state_dict(state)
+        self.layers = tuple(layers)
+        self.features = nn.Sequential(*list(vgg.features.children())[: max(self.layers) + 1]).eval()
+        for param in self.features.parameters():
+            param.requires_grad_(False)
+        self.register_buffer("mean", torch.tensor(_IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(_IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
+
+    def train(self, mode: bool = True):  # always frozen, always eval
+        return super().train(False)
+
+    def forward(self, image: torch.Tensor) -> list[torch.Tensor]:
+        x = (image - self.mean) / self.std
+        out = []
+        for index, layer in enumerate(self.features):
+            x = layer(x)
+            if index in self.layers:
+                out.append(x)
+        return out
+
+
+def perceptual_loss(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, *,
+                    vgg: VGG16Features) -> torch.Tensor:
+    """Liu et al.'s L_perceptual: L1 between VGG features of the target and of both the raw output
+    and the composited image, summed over pool1-pool3 (each term a mean over its elements)."""
+    comp = mask * pred + (1 - mask) * target
+    feats = vgg(torch.cat([pred, comp, target], dim=0))
+    loss = pred.new_zeros(())
+    for feat in feats:
+        f_out, f_comp, f_gt = feat.chunk(3, dim=0)
+        f_gt = f_gt.detach()
+        loss = loss + F.l1_loss(f_out, f_gt) + F.l1_loss(f_comp, f_gt)
+    return loss
+
+
+def gram_matrix(feat: torch.Tensor) -> torch.Tensor:
+    """``B×C×C`` Gram matrix normalised by ``C×H×W`` (Liu et al. eq. 4's ``K_p``)."""
+    b, c, h, w = feat.shape
+    flat = feat.reshape(b, c, h * w)
+    return flat @ flat.transpose(1, 2) / (c * h * w)
+
+
+def style_loss(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, *,
+               vgg: VGG16Features) -> torch.Tensor:
+    """Liu et al.'s L_style_out + L_style_comp: L1 between Gram matrices of VGG features."""
+    comp = mask * pred + (1 - mask) * target
+    feats = vgg(torch.cat([pred, comp, target], dim=0))
+    loss = pred.new_zeros(())
+    for feat in feats:
+        f_out, f_comp, f_gt = feat.float().chunk(3, dim=0)
+        g_gt = gram_matrix(f_gt).detach()
+        loss = loss + F.l1_loss(gram_matrix(f_out), g_gt) + F.l1_loss(gram_matrix(f_comp), g_gt)
+    return loss
+
+
+@dataclass(frozen=True)
+class LossInfo:
+    """A registered loss term: its function and whether it needs the VGG-16 feature extractor."""
+
+    fn: Callable[..., torch.Tensor]
+    needs_vgg: bool = False
+
+
+LOSSES: dict[str, LossInfo] = {
+    "mse": LossInfo(mse),
+    "masked_mse": LossInfo(masked_mse),
+    "weighted_mse": LossInfo(weighted_mse),
+    "masked_l1": LossInfo(masked_l1),
+    "l1_valid": LossInfo(l1_valid),
+    "l1_hole": LossInfo(l1_hole),
+    "tv": LossInfo(total_variation),
+    "perceptual": LossInfo(perceptual_loss, needs_vgg=True),
+    "style": LossInfo(style_loss, needs_vgg=True),
+}
+
+
+# --------------------------------------------------------------------------- adversarial
+def _resize_mask(mask: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+    """The hole mask at the resolution of a patch discriminator's logits (area: hole fraction)."""
+    if logits.dim() != 4:
+        return mask.new_ones(logits.shape)
+    return F.adaptive_avg_pool2d(mask, logits.shape[-2:])
+
+
+def _as_list(logits) -> list[torch.Tensor]:
+    return list(logits) if isinstance(logits, (list, tuple)) else [logits]
+
+
+class BCEAdversarial:
+    """The original GAN loss with logits (Goodfellow et al. 2014; pix2pix's ``GANLoss('vanilla')``):
+    D minimises ``BCE(D(real), 1) + BCE(D(fake), 0)``, G minimises ``BCE(D(fake), 1)``.
+
+    Strategies take the discriminator's logits (a tensor, or a list of tensors for multi-output
+    discriminators) and the hole mask, and return ``(loss, logs)``.
+    """
+
+    needs_real_grad = False
+
+    def discriminator_loss(self, real_logits, fake_logits, *, real: torch.Tensor | None = None,
+                           mask: torch.Tensor | None = None):
+        real_loss = sum(F.binary_cross_entropy_with_logits(r, torch.ones_like(r)) for r in _as_list(real_logits))
+        fake_loss = sum(F.binary_cross_entropy_with_logits(f, torch.zeros_like(f)) for f in _as_list(fake_logits))
+        loss = real_loss + fake_loss
+        return loss, {"d_real": float(real_loss.detach()), "d_fake": float(fake_loss.detach())}
+
+    def generator_loss(self, fake_logits, *, mask: torch.Tensor | None = None):
+        loss = sum(F.binary_cross_entropy_with_logits(f, torch.ones_like(f)) for f in _as_list(fake_logits))
+        return loss, {"g_adv": float(loss.detach())}
+
+
+class NonSaturatingR1:
+    """Non-saturating GAN loss with an R1 gradient penalty on real images (Mescheder et al. 2018,
+    https://arxiv.org/abs/1801.04406), as LaMa's ``NonSaturatingWithR1``.
+
+    Args:
+        r1_weight (float, default 0.001): weight of ``‖∇_x D(x_real)‖²`` (LaMa: 0.001).
+        mask_as_fake_target (bool, default True): for patch discriminators, only the patches
+            that cover the hole count as fake (known regions of a prediction are not penalised).
+    """
+
+    needs_real_grad = True
+
+    def __init__(self, *, r1_weight: float = 0.001, mask_as_fake_target: bool = True):
+        self.r1_weight = float(r1_weight)
+        self.mask_as_fake_target = bool(mask_as_fake_target)
+
+    def discriminator_loss(self, real_logits, fake_logits, *, real: torch.Tensor | None = None,
+                           mask: torch.Tensor | None = None):
+        real_list, fake_list = _as_list(real_logits), _as_list(fake_logits)
+        real_loss = sum(F.softplus(-r).mean() for r in real_list)
+        fake_terms = []
+        for f in fake_list:
+            term = F.softplus(f)
+            if self.mask_as_fake_target and mask is not None and f.dim() == 4:
+                weight = _resize_mask(mask, f)
+                term = (term * weight).sum() / weight.sum().clamp_min(1e-6)
+            fake_terms.append(term.mean())
+        fake_loss = sum(fake_terms)
+        penalty = real_loss.new_zeros(())
+        if self.r1_weight > 0 and real is not None and real.requires_grad:
+            (grad,) = torch.autograd.grad(sum(r.sum() for r in real_list), real, create_graph=True)
+            penalty = grad.pow(2).reshape(grad.shape[0], -1).sum(1).mean()
+        loss = real_loss + fake_loss + self.r1_weight * penalty
+        return loss, {"d_real": float(real_loss.detach()), "d_fake": float(fake_loss.detach()),
+                      "d_r1": float(penalty.detach())}
+
+    def generator_loss(self, fake_logits, *, mask: torch.Tensor | None = None):
+        loss = sum(F.softplus(-f).mean() for f in _as_list(fake_logits))
+        return loss, {"g_adv": float(loss.detach())}
+
+
+class HingeAdversarial:
+    """Hinge GAN loss (Lim & Ye 2017, https://arxiv.org/abs/1705.02894; SN-PatchGAN, DeepFill v2):
+    D minimises ``relu(1 - D(real)) + relu(1 + D(fake))``, G minimises ``-D(fake)``."""
+
+    needs_real_grad = False
+
+    def discriminator_loss(self, real_logits, fake_logits, *, real: torch.Tensor | None = None,
+                           mask: torch.Tensor | None = None):
+        real_loss = sum(F.relu(1 - r).mean() for r in _as_list(real_logits))
+        fake_loss = sum(F.relu(1 + f).mean() for f in _as_list(fake_logits))
+        loss = real_loss + fake_loss
+        return loss, {"d_real": float(real_loss.detach()), "d_fake": float(fake_loss.detach())}
+
+    def generator_loss(self, fake_logits, *, mask: torch.Tensor | None = None):
+        loss = sum(-f.mean() for f in _as_list(fake_logits))
+        return loss, {"g_adv": float(loss.detach())}
+
+
+ADVERSARIAL: dict[str, type] = {
+    "bce": BCEAdversarial,
+    "non-saturating": NonSaturatingR1,
+    "hinge": HingeAdversarial,
+}
+
+
+def feature_matching_loss(fake_features: list[torch.Tensor], real_features: list[torch.Tensor]) -> torch.Tensor:
+    """Discriminator feature matching (Wang et al. 2018, pix2pixHD; LaMa's weight 100): mean over
+    layers of the MSE between the discriminator's features of the prediction and of the target."""
+    if not fake_features:
+        raise ValueError("feature matching needs a discriminator that returns intermediate features")
+    losses = [F.mse_loss(f, r.detach()) for f, r in zip(fake_features, real_features)]
+    return torch.stack(losses).mean()

@@ -1,0 +1,352 @@
+"""Training recipes as data, in one registry.
+
+A :class:`Recipe` names the registry architecture and preset, the working size, the batch and
+the length of training, the reconstruction losses with their weights, the masks, the
+augmentations, the optimiser and its schedule, an optional adversarial part (discriminator,
+adversarial strategy, weights) and the training phases. :class:`~train.trainer.Trainer` runs any
+recipe; command-line options override the recipe's values.
+
+Each recipe reproduces one of the project's reports with the report's hyperparameters as
+defaults; where a report does not state a value the choice made here is said in the recipe's
+``notes``. Register new ones with :func:`register_recipe`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from train.data import NVIDIA_MASKS, MaskSpec
+
+__all__ = [
+    "LossTerm",
+    "OptimizerSpec",
+    "AdversarialSpec",
+    "Phase",
+    "Recipe",
+    "RECIPES",
+    "register_recipe",
+    "get_recipe",
+    "list_recipes",
+]
+
+
+@dataclass(frozen=True)
+class LossTerm:
+    """One weighted term of the generator loss: a name in :data:`train.losses.LOSSES` and its options."""
+
+    name: str
+    weight: float = 1.0
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        options = "".join(f", {k}={v}" for k, v in self.options.items())
+        return f"{self.weight:g}×{self.name}{f'({options[2:]})' if options else ''}"
+
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    """An optimiser (a name in :data:`train.trainer.OPTIMIZERS`) and a step schedule.
+
+    Attributes:
+        lr_milestones: fractions of the run after which the learning rate is multiplied by
+            ``lr_gamma`` (e.g. ``(0.4,)`` with 0.1: 1e-3 for 8 of 20 epochs, then 1e-4).
+    """
+
+    name: str = "adam"
+    lr: float = 1e-3
+    betas: tuple[float, float] = (0.9, 0.999)
+    weight_decay: float = 0.0
+    lr_milestones: tuple[float, ...] = ()
+    lr_gamma: float = 0.1
+
+
+@dataclass(frozen=True)
+class AdversarialSpec:
+    """The adversarial part of a recipe.
+
+    Attributes:
+        discriminator: a name in :data:`train.discriminators.DISCRIMINATORS`, with ``options``.
+        loss: a name in :data:`train.losses.ADVERSARIAL`, with ``loss_options``.
+        weight: weight of the adversarial term in the generator loss.
+        feature_matching: weight of the discriminator feature-matching term (0: off).
+        conditional: the discriminator also sees the corrupted input (pix2pix).
+        sees: ``"composite"`` (the prediction pasted into the known pixels) or ``"prediction"``
+            (the raw output, as LaMa) is what the discriminator judges as fake.
+        optimizer: the discriminator's optimiser.
+    """
+
+    discriminator: str
+    options: dict[str, Any] = field(default_factory=dict)
+    loss: str = "bce"
+    loss_options: dict[str, Any] = field(default_factory=dict)
+    weight: float = 1.0
+    feature_matching: float = 0.0
+    conditional: bool = False
+    sees: str = "composite"
+    optimizer: OptimizerSpec = field(default_factory=lambda: OptimizerSpec(lr=2e-4, betas=(0.5, 0.999)))
+
+    def __post_init__(self):
+        if self.sees not in ("composite", "prediction"):
+            raise ValueError(f"sees must be 'composite' or 'prediction', got {self.sees!r}")
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A stretch of training: what is updated and with which generator terms.
+
+    Attributes:
+        name: shown in logs.
+        fraction: share of the run's steps (the phases' fractions are normalised to 1).
+        generator: update the generator (with the reconstruction losses).
+        discriminator: update the discriminator.
+        adversarial: add the adversarial (and feature-matching) terms to the generator loss.
+    """
+
+    name: str
+    fraction: float = 1.0
+    generator: bool = True
+    discriminator: bool = False
+    adversarial: bool = False
+
+
+RECONSTRUCTION = (Phase("reconstruction"),)
+ADVERSARIAL = (Phase("adversarial", generator=True, discriminator=True, adversarial=True),)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Everything needed to train one model (see the module docstring).
+
+    Attributes:
+        name: registry name (``--recipe``).
+        description: one line shown by ``--list-recipes``.
+        report: the report (and paper) the recipe reproduces.
+        architecture, preset, model_options: for :func:`inpainting.create_model`.
+        size: working side in pixels; batch_size: images per step (per process);
+        epochs: length of training when neither ``--steps`` nor ``--epochs`` is given.
+        losses: the generator's reconstruction terms.
+        masks: the hole masks; masks_per_image: masks drawn per image (the batch grows by it).
+        augment: named augmentations (:data:`train.data.AUGMENTATIONS`) with their options.
+        crop_scales: scales of the random crops taken from large photos.
+        optimizer: the generator's optimiser and schedule.
+        adversarial: the discriminator side, or None.
+        phases: the training phases in order.
+        perceptual_required: True: a missing VGG-16 is an error unless ``--no-perceptual``;
+            False: the VGG terms are dropped with a warning when no weights exist (LaMa).
+        domain: ``"faces"``, ``"scenes"`` or ``"objects"`` (model card, ``available_models``).
+        dataset: the data the report trained on (shown by ``--list-recipes``).
+        notes: choices made where the report is silent.
+    """
+
+    name: str
+    description: str
+    report: str
+    architecture: str
+    preset: str
+    size: int
+    batch_size: int
+    epochs: int
+    losses: tuple[LossTerm, ...]
+    masks: MaskSpec
+    model_options: dict[str, Any] = field(default_factory=dict)
+    masks_per_image: int = 1
+    augment: dict[str, dict[str, Any]] = field(default_factory=dict)
+    crop_scales: tuple[float, ...] = (1.0,)
+    optimizer: OptimizerSpec = field(default_factory=OptimizerSpec)
+    adversarial: AdversarialSpec | None = None
+    phases: tuple[Phase, ...] = RECONSTRUCTION
+    perceptual_required: bool = True
+    domain: str = "scenes"
+    dataset: str = ""
+    notes: str = ""
+
+    def __post_init__(self):
+        if not self.phases:
+            raise ValueError(f"recipe {self.name!r} has no phases")
+        if any(p.discriminator or p.adversarial for p in self.phases) and self.adversarial is None:
+            raise ValueError(f"recipe {self.name!r} has adversarial phases but no AdversarialSpec")
+
+    def replace(self, **changes: Any) -> "Recipe":
+        """A copy with some fields changed (command-line overrides)."""
+        return replace(self, **changes)
+
+    def describe(self) -> str:
+        """Several lines for ``--list-recipes``."""
+        lines = [f"{self.name}: {self.description}",
+                 f"    report: {self.report}",
+                 f"    model: {self.architecture} preset {self.preset!r}"
+                 + (f" {self.model_options}" if self.model_options else ""),
+                 f"    data: {self.dataset or 'any'}, {self.size} px, batch {self.batch_size}, {self.epochs} epochs; "
+                 f"masks {self.masks}" + (f" ×{self.masks_per_image}" if self.masks_per_image > 1 else ""),
+                 f"    loss: {' + '.join(str(t) for t in self.losses)}; {self.optimizer.name} lr {self.optimizer.lr:g}"
+                 + (f" ×{self.optimizer.lr_gamma:g} after {', '.join(f'{m:.0%}' for m in self.optimizer.lr_milestones)}"
+                    if self.optimizer.lr_milestones else "")]
+        if self.adversarial is not None:
+            adv = self.adversarial
+            lines.append(f"    adversarial: {adv.discriminator} discriminator, {adv.loss} loss ×{adv.weight:g}"
+                         + (f", feature matching ×{adv.feature_matching:g}" if adv.feature_matching else "")
+                         + (", conditioned on the corrupted image" if adv.conditional else ""))
+        if len(self.phases) > 1:
+            lines.append("    phases: " + ", ".join(f"{p.name} {p.fraction:.0%}" for p in self.phases))
+        if self.augment:
+            lines.append(f"    augment: {', '.join(self.augment)}")
+        if self.notes:
+            lines.append(f"    notes: {self.notes}")
+        return "\n".join(lines)
+
+
+RECIPES: dict[str, Recipe] = {}
+
+
+def register_recipe(recipe: Recipe) -> Recipe:
+    """Add ``recipe`` to :data:`RECIPES` (names are unique)."""
+    if recipe.name in RECIPES:
+        raise ValueError(f"recipe {recipe.name!r} is already registered")
+    RECIPES[recipe.name] = recipe
+    return recipe
+
+
+def get_recipe(name: str) -> Recipe:
+    """The recipe called ``name``, or a clear error listing the known ones."""
+    try:
+        return RECIPES[name]
+    except KeyError:
+        raise KeyError(f"unknown recipe {name!r}; known recipes: {', '.join(sorted(RECIPES))} "
+                       "(python -m train --list-recipes describes them)") from None
+
+
+def list_recipes() -> list[Recipe]:
+    """Every recipe, in registration order."""
+    return list(RECIPES.values())
+
+
+# =========================================================================== the recipes
+# --- CIFAR-10 report: blind autoencoder and PConv autoencoder, Adam defaults, MSE, random lines.
+_CIFAR = dict(report="CIFAR-10 report", size=32, batch_size=64, losses=(LossTerm("mse"),),
+              masks=MaskSpec("lines"), optimizer=OptimizerSpec("adam", lr=1e-3), domain="objects",
+              dataset="CIFAR-10 (32×32)",
+              notes="batch 64 (the report does not state it); Adam with PyTorch's defaults")
+
+register_recipe(Recipe(
+    name="cifar10-autoencoder",
+    description="blind convolutional autoencoder on CIFAR-10 with MSE and random black lines",
+    architecture="conv-autoencoder", preset="cifar10", epochs=20, **_CIFAR))
+
+register_recipe(Recipe(
+    name="cifar10-pconv",
+    description="partial-convolution autoencoder on CIFAR-10 with MSE and random black lines",
+    architecture="pconv-unet", preset="cifar10", epochs=100, **_CIFAR))
+
+# --- CelebA report: PConv U-Net, MSE, Adam 1e-3 (8 epochs) then 1e-4 (12), batch 5, 7 thick lines.
+register_recipe(Recipe(
+    name="celeba-pconv",
+    description="PConv U-Net on CelebA faces with MSE, 7 thick lines, rotation/flip/brightness augmentation",
+    report="CelebA report", architecture="pconv-unet", preset="celeba", size=128, batch_size=5, epochs=20,
+    losses=(LossTerm("mse"),), masks=MaskSpec("celeba-lines"),
+    augment={"rotation": {"degrees": 10.0}, "hflip": {}, "brightness": {"factor": 0.2}},
+    optimizer=OptimizerSpec("adam", lr=1e-3, lr_milestones=(0.4,), lr_gamma=0.1),
+    domain="faces", dataset="CelebA aligned faces",
+    notes="128 px working size; rotation ±10°, brightness ±20% (the report gives no amounts)"))
+
+# --- Places cGAN report: Liu et al.'s loss; PConv baseline, and PConv+RN with a conditional PatchGAN.
+_LIU_LOSS = (LossTerm("l1_valid", 1.0), LossTerm("l1_hole", 6.0), LossTerm("tv", 0.1),
+             LossTerm("perceptual", 0.05), LossTerm("style", 120.0))
+_PLACES_CGAN = dict(report="Places cGAN report (Liu et al. 2018 loss; pix2pix discriminator)", size=256,
+                    batch_size=16, epochs=10, losses=_LIU_LOSS, masks=MaskSpec(NVIDIA_MASKS),
+                    augment={"hflip": {}}, crop_scales=(1.0, 1.5, 2.0, 3.0),
+                    optimizer=OptimizerSpec("adam", lr=2e-4, betas=(0.5, 0.999)),
+                    domain="scenes", dataset="Places365")
+
+register_recipe(Recipe(
+    name="places-pconv-baseline",
+    description="PConv U-Net (Liu et al. 2018) with the L_valid/L_hole/TV/perceptual/style loss and NVIDIA masks",
+    architecture="pconv-unet", preset="liu2018",
+    notes="10 epochs, horizontal flips (not stated by the report)", **_PLACES_CGAN))
+
+register_recipe(Recipe(
+    name="places-pconv-rn-gan",
+    description="PConv U-Net with region normalisation + conditional PatchGAN (BCE) on top of Liu et al.'s loss",
+    architecture="pconv-unet", preset="places-rn",
+    adversarial=AdversarialSpec("patchgan", {"cond_channels": 3}, loss="bce", weight=1.0, conditional=True,
+                                optimizer=OptimizerSpec("adam", lr=2e-4, betas=(0.5, 0.999))),
+    phases=ADVERSARIAL,
+    notes="discriminator Adam 2e-4 β1 0.5 as pix2pix; 10 epochs (not stated by the report)", **_PLACES_CGAN))
+
+# --- GLCIC report: completion network, global + local discriminators, three phases.
+_GLCIC_PHASES = (
+    Phase("completion", 0.18, generator=True),                      # T_C = 90k of 500k in the paper
+    Phase("discriminator", 0.02, generator=False, discriminator=True),  # T_D = 10k
+    Phase("joint", 0.80, generator=True, discriminator=True, adversarial=True),
+)
+_GLCIC = dict(report="GLCIC report (Iizuka et al. 2017)", architecture="glcic", preset="iizuka2017", size=128,
+              batch_size=16, epochs=30, masks=MaskSpec("boxes"), crop_scales=(1.0, 1.5, 2.0),
+              augment={"hflip": {}}, optimizer=OptimizerSpec("adam", lr=2e-4, betas=(0.5, 0.999)),
+              adversarial=AdversarialSpec("glcic", loss="bce", weight=0.0004), phases=_GLCIC_PHASES,
+              domain="faces", dataset="CelebA aligned faces",
+              notes="holes: 1-3 boxes of 50×50 px at 128 px; the model fills holes with 0.5; α = 0.0004 "
+                    "as the paper; Adam 2e-4 in place of the paper's Adadelta")
+
+register_recipe(Recipe(
+    name="glcic", description="GLCIC completion network, global+local discriminators, 3 phases, masked MSE",
+    losses=(LossTerm("masked_mse"),), **_GLCIC))
+
+register_recipe(Recipe(
+    name="glcic-global-mse",
+    description="GLCIC with the report's fix for instability: MSE over the whole image instead of the hole",
+    losses=(LossTerm("mse"),), **_GLCIC))
+
+# --- Places GAN report: U-Net generators, simple discriminator, then a two-stage generator.
+_SCENES = dict(report="Places GAN report", size=128, batch_size=16, epochs=20, masks=MaskSpec("rectangles"),
+               crop_scales=(1.0, 1.5, 2.0, 3.0), augment={"hflip": {}},
+               optimizer=OptimizerSpec("adam", lr=2e-4, betas=(0.5, 0.999)),
+               domain="scenes", dataset="Places365 (scenes)")
+_SIMPLE_GAN = AdversarialSpec("conv-classifier", loss="bce", weight=0.01)
+_WEIGHTED_MSE = (LossTerm("weighted_mse", 1.0, {"hole_weight": 10.0, "known_weight": 1.0}),)
+_SCENES_NOTE = "128 px, batch 16, hole weight 10 in the weighted MSE, adversarial weight 0.01 (not stated by the report)"
+
+register_recipe(Recipe(
+    name="scenes-unet-mse", description="U-Net generator with MSE only (the report's baseline)",
+    architecture="unet-generator", preset="places", losses=(LossTerm("mse"),), notes=_SCENES_NOTE, **_SCENES))
+
+register_recipe(Recipe(
+    name="scenes-gan-mse", description="U-Net generator + convolutional discriminator (BCE) with MSE",
+    architecture="unet-generator", preset="places", losses=(LossTerm("mse"),), adversarial=_SIMPLE_GAN,
+    phases=ADVERSARIAL, notes=_SCENES_NOTE, **_SCENES))
+
+register_recipe(Recipe(
+    name="scenes-gan-bce-wmse", description="U-Net generator + discriminator, BCE plus hole-weighted MSE",
+    architecture="unet-generator", preset="places", losses=_WEIGHTED_MSE, adversarial=_SIMPLE_GAN,
+    phases=ADVERSARIAL, notes=_SCENES_NOTE, **_SCENES))
+
+register_recipe(Recipe(
+    name="scenes-residual-hole", description="residual generator predicting the hole only, BCE + weighted MSE",
+    architecture="residual-generator", preset="places", model_options={"predict": "hole"}, losses=_WEIGHTED_MSE,
+    adversarial=_SIMPLE_GAN, phases=ADVERSARIAL, notes=_SCENES_NOTE, **_SCENES))
+
+register_recipe(Recipe(
+    name="scenes-residual-image", description="residual generator predicting the whole image, BCE + weighted MSE",
+    architecture="residual-generator", preset="places", model_options={"predict": "image"}, losses=_WEIGHTED_MSE,
+    adversarial=_SIMPLE_GAN, phases=ADVERSARIAL, notes=_SCENES_NOTE, **_SCENES))
+
+register_recipe(Recipe(
+    name="scenes-two-stage",
+    description="two-stage (coarse-to-fine) generator with local and global discriminators, shape masks",
+    architecture="two-stage-generator", preset="places", losses=_WEIGHTED_MSE,
+    adversarial=AdversarialSpec("glcic", loss="bce", weight=0.01), phases=ADVERSARIAL,
+    **{**_SCENES, "masks": MaskSpec("shapes")},
+    notes="rectangles, circles and ellipses; " + _SCENES_NOTE))
+
+# --- LaMa-style: FFC generator, masked L1, non-saturating + R1, feature matching, perceptual.
+register_recipe(Recipe(
+    name="lama-ffc",
+    description="LaMa-style FFC generator: masked L1, non-saturating GAN + R1, feature matching, VGG perceptual",
+    report="LaMa (Suvorov et al. 2022, big-lama training config)", architecture="lama-ffc", preset="lama",
+    size=256, batch_size=10, epochs=40,
+    losses=(LossTerm("masked_l1", 1.0, {"hole_weight": 0.0, "known_weight": 10.0}), LossTerm("perceptual", 1.0)),
+    masks=MaskSpec("thick"), crop_scales=(1.0, 1.5, 2.0, 3.0), augment={"hflip": {}},
+    optimizer=OptimizerSpec("adam", lr=1e-3),
+    adversarial=AdversarialSpec("nlayer", loss="non-saturating", loss_options={"r1_weight": 0.001}, weight=10.0,
+                                feature_matching=100.0, sees="prediction", optimizer=OptimizerSpec("adam", lr=1e-4)),
+    phases=ADVERSARIAL, perceptual_required=False, domain="scenes", dataset="Places365 (LaMa) or CelebA-HQ",
+    notes="VGG-16 perceptual (weight 1) replaces LaMa's ADE20k ResNet perceptual loss and is dropped when "
+          "no VGG-16 weights exist; masks: LaMa 'thick' (strokes and boxes)"))

@@ -1,0 +1,741 @@
+"""One trainer for every recipe, on Hugging Face ``accelerate`` (CPU, one or many GPUs, mixed precision).
+
+Each step looks up the recipe's current :class:`~train.recipes.Phase` and does, as the phase says,
+a generator step (reconstruction terms, plus the adversarial and feature-matching terms when the
+phase is adversarial) and a discriminator step (the recipe's adversarial strategy). GLCIC's three
+phases, a plain reconstruction recipe and a GAN recipe are all the same loop.
+
+Around it: tqdm progress with live losses, TensorBoard scalars and image grids, validation every
+N steps (PSNR, SSIM, L1 from :mod:`inpainting.metrics`) with composited sample grids saved as PNG,
+atomic checkpoints every N steps with everything needed to resume (step, weights, optimisers,
+schedulers, RNG states), a time budget that ends cleanly, and a ``save_pretrained`` folder with a
+model card at the end.
+
+Output folder layout (``--out DIR``)::
+
+    DIR/config.json, model.safetensors, README.md   the model (inpainting.load_model(DIR))
+    DIR/samples.png                                  the final validation grid (shown in the card)
+    DIR/training/checkpoint.pt                       the latest resumable state
+    DIR/training/samples/step_NNNNNNN.png            validation grids
+    DIR/training/tensorboard/                        TensorBoard event files
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import random
+import shlex
+import sys
+import time
+import warnings
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+import inpainting
+from inpainting.metrics import evaluate_batch
+from train.data import (DataError, InpaintingDataset, MaskSpec, build_augmentation, build_mask_sampler,
+                        make_loader, open_source)
+from train.discriminators import create_discriminator
+from train.losses import ADVERSARIAL, LOSSES, MissingWeightsError, VGG16Features, feature_matching_loss
+from train.recipes import OptimizerSpec, Phase, Recipe
+
+__all__ = ["OPTIMIZERS", "TrainOptions", "Trainer", "CheckpointError", "save_checkpoint", "load_checkpoint",
+           "apply_overrides"]
+
+OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "sgd": torch.optim.SGD,
+}
+CHECKPOINT_NAME = "checkpoint.pt"
+CHECKPOINT_VERSION = 1
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint that is missing, unreadable or from another recipe."""
+
+
+@dataclass
+class TrainOptions:
+    """The run's options (command line). ``None`` means: the recipe's value.
+
+    Attributes:
+        data: a folder of images or ``cifar10:ROOT`` / ``celeba:ROOT`` / ``places365:ROOT``.
+        out: the output folder (see the module docstring).
+        val_data: validation images (default: a fixed subset of the training images).
+        size, batch_size, preset, lr, masks, masks_per_image: override the recipe.
+        steps: optimisation steps (wins over ``epochs``); epochs: passes over the data.
+        max_minutes: time budget of this invocation; the run stops cleanly and saves the model.
+        device: ``auto``, ``cpu`` or ``cuda``; mixed_precision: ``no``, ``fp16`` or ``bf16``.
+        seed: seeds the model initialisation, the data order, crops, augmentations and masks.
+        resume: continue from ``out/training/checkpoint.pt``.
+        mask_dir: the NVIDIA irregular-mask folder for recipes that use it.
+        vgg_weights: a ``vgg16-397923af.pth`` file; no_perceptual: drop the VGG-16 terms.
+        workers: data-loading processes; download: let torchvision datasets download.
+        val_every, checkpoint_every, log_every: in steps; val_images: validation images used.
+        name, description, domain, dataset_name: model-card metadata.
+        progress: show a tqdm bar; command: the command line recorded in the model card.
+    """
+
+    data: str
+    out: str
+    val_data: str | None = None
+    size: int | None = None
+    batch_size: int | None = None
+    steps: int | None = None
+    epochs: float | None = None
+    max_minutes: float | None = None
+    device: str = "auto"
+    mixed_precision: str = "no"
+    seed: int = 0
+    resume: bool = False
+    preset: str | None = None
+    lr: float | None = None
+    masks: str | None = None
+    masks_per_image: int | None = None
+    mask_dir: str | None = None
+    vgg_weights: str | None = None
+    no_perceptual: bool = False
+    workers: int = 0
+    download: bool = False
+    val_every: int = 500
+    val_images: int = 16
+    checkpoint_every: int = 500
+    log_every: int = 10
+    name: str | None = None
+    description: str | None = None
+    domain: str | None = None
+    dataset_name: str | None = None
+    progress: bool = True
+    command: str | None = None
+
+
+def apply_overrides(recipe: Recipe, options: TrainOptions) -> Recipe:
+    """The recipe with the command-line overrides applied."""
+    changes: dict[str, Any] = {}
+    for key in ("size", "batch_size", "preset", "masks_per_image", "domain"):
+        value = getattr(options, key)
+        if value is not None:
+            changes[key] = value
+    if options.masks is not None:
+        changes["masks"] = MaskSpec(options.masks)
+    if options.lr is not None:
+        changes["optimizer"] = OptimizerSpec(**{**asdict(recipe.optimizer), "lr": options.lr})
+    return recipe.replace(**changes) if changes else recipe
+
+
+# --------------------------------------------------------------------------- checkpoints
+def save_checkpoint(state: dict[str, Any], path: str | os.PathLike) -> Path:
+    """Write ``state`` to ``path`` atomically: a temporary file in the same folder, flushed to disk,
+    then renamed over ``path``. A crash mid-write leaves the previous checkpoint intact."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "wb") as handle:
+            torch.save(state, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
+    """Read a checkpoint written by :func:`save_checkpoint` (tensors and plain data only)."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"no checkpoint to resume from at {path}")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # noqa: BLE001 - any unpickling failure means an unusable file
+        raise CheckpointError(f"checkpoint {path} is unreadable ({err.__class__.__name__}: {err})") from err
+    if state.get("version") != CHECKPOINT_VERSION:
+        raise CheckpointError(f"checkpoint {path} has version {state.get('version')}, expected {CHECKPOINT_VERSION}")
+    return state
+
+
+def _rng_state() -> dict[str, Any]:
+    kind, key, pos, has_gauss, gauss = np.random.get_state()  # noqa: NPY002 - saved for third-party code
+    state = {"python": random.getstate(), "numpy": [kind, key.tolist(), pos, has_gauss, gauss],
+             "torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(state: dict[str, Any]) -> None:
+    random.setstate(_to_tuple(state["python"]))
+    kind, key, pos, has_gauss, gauss = state["numpy"]
+    np.random.set_state((kind, np.array(key, dtype=np.uint32), pos, has_gauss, gauss))  # noqa: NPY002
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def _to_tuple(value):
+    return tuple(_to_tuple(v) for v in value) if isinstance(value, (list, tuple)) else value
+
+
+# --------------------------------------------------------------------------- helpers
+def _requires_grad(module: nn.Module, flag: bool) -> None:
+    for param in module.parameters():
+        param.requires_grad_(flag)
+
+
+def _make_optimizer(spec: OptimizerSpec, params) -> torch.optim.Optimizer:
+    if spec.name not in OPTIMIZERS:
+        raise KeyError(f"unknown optimizer {spec.name!r}; known: {', '.join(OPTIMIZERS)}")
+    kwargs: dict[str, Any] = {"lr": spec.lr, "weight_decay": spec.weight_decay}
+    if spec.name != "sgd":
+        kwargs["betas"] = tuple(spec.betas)
+    return OPTIMIZERS[spec.name](params, **kwargs)
+
+
+def _make_scheduler(spec: OptimizerSpec, optimizer, total_steps: int):
+    milestones = sorted({max(1, round(m * total_steps)) for m in spec.lr_milestones})
+    return torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=milestones, gamma=spec.lr_gamma)
+
+
+def _describe_source(spec: str) -> str:
+    parts = Path(str(spec).rstrip("/")).parts
+    return "/".join(parts[-2:]) if len(parts) >= 2 else str(spec)
+
+
+def _grid(corrupted: torch.Tensor, composite: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Rows: input with the hole shown white, the composited result, the ground truth."""
+    from torchvision.utils import make_grid
+
+    shown = corrupted * (1 - mask) + mask
+    n = shown.shape[0]
+    return make_grid(torch.cat([shown, composite, target]).clamp(0, 1), nrow=n, padding=1, pad_value=1.0)
+
+
+class _Smoother:
+    """Exponential moving averages of the logged losses (for the progress bar)."""
+
+    def __init__(self, beta: float = 0.9):
+        self.beta, self.values = beta, {}
+
+    def update(self, logs: dict[str, float]) -> dict[str, float]:
+        for key, value in logs.items():
+            old = self.values.get(key)
+            self.values[key] = value if old is None or not math.isfinite(old) else self.beta * old + (1 - self.beta) * value
+        return self.values
+
+
+# --------------------------------------------------------------------------- trainer
+class Trainer:
+    """Trains ``recipe`` with ``options`` (see :class:`TrainOptions`).
+
+    Args:
+        recipe: the recipe (before command-line overrides; they are applied here).
+        options: the run's options.
+        vgg: a ready VGG-16 feature extractor (tests pass a randomly initialised one); default:
+            built from ``options.vgg_weights`` or the torch hub cache when a loss needs it.
+    """
+
+    def __init__(self, recipe: Recipe, options: TrainOptions, *, vgg: nn.Module | None = None):
+        from accelerate import Accelerator
+
+        self.base_recipe = recipe
+        self.recipe = recipe = apply_overrides(recipe, options)
+        self.options = options
+        self.out = Path(options.out)
+        self.train_dir = self.out / "training"
+        self.checkpoint_path = self.train_dir / CHECKPOINT_NAME
+        if self.checkpoint_path.exists() and not options.resume:
+            raise CheckpointError(f"{self.out} already holds a training run ({self.checkpoint_path}); "
+                                  "pass --resume to continue it or choose another --out")
+        if options.device not in ("auto", "cpu", "cuda") and not options.device.startswith("cuda:"):
+            raise ValueError(f"unknown device {options.device!r}; accepted: auto, cpu, cuda")
+        if options.device.startswith("cuda") and not torch.cuda.is_available():
+            raise ValueError(f"device {options.device!r} requested but CUDA is not available here; use cpu")
+        self.accelerator = Accelerator(cpu=options.device == "cpu", mixed_precision=options.mixed_precision)
+        acc = self.accelerator
+        self.device = acc.device
+        self._seed_everything(options.seed)
+
+        # ---- data
+        self.train_source = open_source(options.data, train=True, download=options.download)
+        per_step = recipe.batch_size * acc.num_processes
+        if len(self.train_source) < per_step:
+            raise DataError(f"{options.data} holds {len(self.train_source)} images, fewer than one batch of "
+                            f"{per_step}; use a smaller --batch-size or more images")
+        sampler = build_mask_sampler(recipe.masks, recipe.size, nvidia_root=options.mask_dir)
+        self.train_set = InpaintingDataset(self.train_source, size=recipe.size, mask_sampler=sampler,
+                                           augment=build_augmentation(recipe.augment) if recipe.augment else None,
+                                           masks_per_image=recipe.masks_per_image, seed=options.seed,
+                                           train=True, scales=recipe.crop_scales)
+        if options.val_data:
+            self.val_source = open_source(options.val_data, train=False, download=options.download)
+            self.val_label = _describe_source(options.val_data)
+        else:
+            self.val_source, self.val_label = self.train_source, "training images (no --val-data given)"
+        val_count = min(options.val_images, len(self.val_source))
+        val_indices = np.random.default_rng(options.seed).permutation(len(self.val_source))[:val_count].tolist()
+        self.val_set = torch.utils.data.Subset(
+            InpaintingDataset(self.val_source, size=recipe.size, mask_sampler=sampler, seed=options.seed + 1,
+                              train=False), sorted(val_indices))
+        self.steps_per_epoch = len(self.train_source) // per_step
+        if options.steps is not None:
+            self.total_steps = int(options.steps)
+        else:
+            epochs = options.epochs if options.epochs is not None else recipe.epochs
+            self.total_steps = max(1, int(round(epochs * self.steps_per_epoch)))
+        if self.total_steps < 1:
+            raise ValueError(f"steps must be >= 1, got {self.total_steps}")
+
+        # ---- model
+        info = inpainting.get_architecture(recipe.architecture)
+        self.model = inpainting.create_model(recipe.architecture, recipe.preset, **recipe.model_options)
+        multiple = int(getattr(self.model, "pad_multiple", 1) or 1)
+        if recipe.size % multiple:
+            raise ValueError(f"--size {recipe.size} is not a multiple of {multiple}, which {recipe.architecture} "
+                             f"preset {recipe.preset!r} needs; use e.g. {multiple * max(1, round(recipe.size / multiple))}")
+        self.info = info
+
+        # ---- losses
+        self.loss_terms, self.dropped_terms = self._build_losses(vgg)
+
+        # ---- adversarial part
+        adv = recipe.adversarial
+        uses_adv = any(p.discriminator or p.adversarial for p in recipe.phases)
+        self.discriminator = self.strategy = self.d_optimizer = self.d_scheduler = None
+        if adv is not None and uses_adv:
+            if adv.loss not in ADVERSARIAL:
+                raise KeyError(f"unknown adversarial loss {adv.loss!r}; known: {', '.join(ADVERSARIAL)}")
+            self.strategy = ADVERSARIAL[adv.loss](**adv.loss_options)
+            self.discriminator = create_discriminator(adv.discriminator, image_size=recipe.size, **adv.options)
+            self.d_optimizer = _make_optimizer(adv.optimizer, self.discriminator.parameters())
+            self.d_scheduler = _make_scheduler(adv.optimizer, self.d_optimizer, self.total_steps)
+
+        self.optimizer = _make_optimizer(recipe.optimizer, self.model.parameters())
+        self.scheduler = _make_scheduler(recipe.optimizer, self.optimizer, self.total_steps)
+        if self.discriminator is not None:
+            self.model, self.optimizer, self.discriminator, self.d_optimizer = acc.prepare(
+                self.model, self.optimizer, self.discriminator, self.d_optimizer)
+        else:
+            self.model, self.optimizer = acc.prepare(self.model, self.optimizer)
+
+        total_fraction = sum(p.fraction for p in recipe.phases)
+        bounds, acc_fraction = [], 0.0
+        for phase in recipe.phases:
+            acc_fraction += phase.fraction / total_fraction
+            bounds.append(round(acc_fraction * self.total_steps))
+        self.phase_bounds = bounds
+
+        self.step = 0
+        self.wall_time = 0.0
+        self.metrics: dict[str, float] = {}
+        self.history: list[dict[str, Any]] = []
+        self.images_seen = 0
+        self.stop_reason = "not started"
+        self.writer = None
+        self._last_grid: torch.Tensor | None = None
+        if options.resume:
+            self._restore(load_checkpoint(self.checkpoint_path))
+
+    # ------------------------------------------------------------------ construction helpers
+    def _seed_everything(self, seed: int) -> None:
+        random.seed(seed)
+        np.random.seed(seed)  # noqa: NPY002 - third-party code only; ours passes generators
+        torch.manual_seed(seed)
+
+    def _build_losses(self, vgg: nn.Module | None):
+        """``[(name, weight, fn(pred, target, mask))]`` and the names of the VGG terms left out."""
+        unknown = [t.name for t in self.recipe.losses if t.name not in LOSSES]
+        if unknown:
+            raise KeyError(f"unknown loss(es) {', '.join(unknown)}; known: {', '.join(LOSSES)}")
+        vgg_terms = [t.name for t in self.recipe.losses if LOSSES[t.name].needs_vgg]
+        features = None
+        if vgg_terms and not self.options.no_perceptual:
+            if vgg is not None:
+                features = vgg if isinstance(vgg, VGG16Features) else VGG16Features(vgg)
+            else:
+                try:
+                    features = VGG16Features(weights_path=self.options.vgg_weights)
+                except MissingWeightsError:
+                    if self.recipe.perceptual_required or self.options.vgg_weights:
+                        raise
+                    warnings.warn(f"recipe {self.recipe.name}: no VGG-16 weights found, training without "
+                                  f"{', '.join(vgg_terms)}", stacklevel=3)
+            if features is not None:
+                features = features.to(self.accelerator.device)
+        terms, dropped = [], []
+        for term in self.recipe.losses:
+            info = LOSSES[term.name]
+            if info.needs_vgg and features is None:
+                dropped.append(term.name)
+                continue
+            fn = partial(info.fn, **term.options, **({"vgg": features} if info.needs_vgg else {}))
+            terms.append((term.name, term.weight, fn))
+        if not terms:
+            raise ValueError(f"recipe {self.recipe.name}: no loss term left to train with")
+        return terms, dropped
+
+    # ------------------------------------------------------------------ state
+    def _unwrap(self, module):
+        return self.accelerator.unwrap_model(module)
+
+    def state_dict(self) -> dict[str, Any]:
+        state = {
+            "version": CHECKPOINT_VERSION,
+            "recipe": self.recipe.name,
+            "architecture": self.recipe.architecture,
+            "preset": self.recipe.preset,
+            "step": self.step,
+            "total_steps": self.total_steps,
+            "wall_time": self.wall_time,
+            "images_seen": self.images_seen,
+            "metrics": dict(self.metrics),
+            "history": json.dumps(self.history),
+            "model": self._unwrap(self.model).state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "rng": _rng_state(),
+        }
+        if self.discriminator is not None:
+            state["discriminator"] = self._unwrap(self.discriminator).state_dict()
+            state["d_optimizer"] = self.d_optimizer.state_dict()
+            state["d_scheduler"] = self.d_scheduler.state_dict()
+        return state
+
+    def _restore(self, state: dict[str, Any]) -> None:
+        if state["recipe"] != self.recipe.name or state["preset"] != self.recipe.preset:
+            raise CheckpointError(f"{self.checkpoint_path} is from recipe {state['recipe']!r} preset "
+                                  f"{state['preset']!r}, not {self.recipe.name!r} preset {self.recipe.preset!r}")
+        self._unwrap(self.model).load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        if self.discriminator is not None:
+            self._unwrap(self.discriminator).load_state_dict(state["discriminator"])
+            self.d_optimizer.load_state_dict(state["d_optimizer"])
+            self.d_scheduler.load_state_dict(state["d_scheduler"])
+        self.step, self.wall_time = int(state["step"]), float(state["wall_time"])
+        self.images_seen = int(state.get("images_seen", 0))
+        self.metrics = dict(state.get("metrics", {}))
+        self.history = json.loads(state.get("history", "[]"))
+        _set_rng_state(state["rng"])
+
+    def save_checkpoint(self) -> Path | None:
+        """Write the resumable state (main process only)."""
+        self.accelerator.wait_for_everyone()
+        if self.accelerator.is_main_process:
+            return save_checkpoint(self.state_dict(), self.checkpoint_path)
+        return None
+
+    # ------------------------------------------------------------------ one step
+    def phase_at(self, step: int) -> Phase:
+        for phase, bound in zip(self.recipe.phases, self.phase_bounds):
+            if step < bound:
+                return phase
+        return self.recipe.phases[-1]
+
+    def _discriminate(self, image, mask, condition):
+        return self.discriminator(image, mask, condition)
+
+    def train_step(self, batch: dict[str, torch.Tensor]) -> dict[str, float]:
+        """One optimisation step on ``batch`` (``image`` B×3×S×S, ``mask`` B×K×1×S×S); returns the logs."""
+        acc, recipe = self.accelerator, self.recipe
+        phase = self.phase_at(self.step)
+        k = batch["mask"].shape[1]
+        image = batch["image"].to(self.device).repeat_interleave(k, dim=0)
+        mask = batch["mask"].to(self.device).flatten(0, 1)
+        corrupted = image * (1 - mask)
+        adv = recipe.adversarial
+        condition = corrupted if adv is not None and adv.conditional else None
+        single = acc.num_processes == 1
+        logs: dict[str, float] = {}
+
+        self.model.train(phase.generator)
+        with torch.set_grad_enabled(phase.generator), acc.autocast():
+            pred = self.model(corrupted, mask)
+        pred = pred.float()
+        fake = None
+        if self.discriminator is not None:
+            fake = mask * pred + (1 - mask) * image if adv.sees == "composite" else pred
+
+        if phase.generator:
+            with acc.autocast():
+                total = pred.new_zeros(())
+                for name, weight, fn in self.loss_terms:
+                    value = fn(pred, image, mask)
+                    logs[name] = float(value.detach())
+                    total = total + weight * value
+                if phase.adversarial:
+                    if single:
+                        _requires_grad(self.discriminator, False)
+                    real_features = []
+                    if adv.feature_matching:
+                        with torch.no_grad():
+                            _, real_features = self._discriminate(image, mask, condition)
+                    fake_logits, fake_features = self._discriminate(fake, mask, condition)
+                    adv_loss, adv_logs = self.strategy.generator_loss(fake_logits, mask=mask)
+                    total = total + adv.weight * adv_loss
+                    logs.update(adv_logs)
+                    if adv.feature_matching:
+                        fm = feature_matching_loss(fake_features, real_features)
+                        logs["feature_matching"] = float(fm.detach())
+                        total = total + adv.feature_matching * fm
+                    if single:
+                        _requires_grad(self.discriminator, True)
+            logs["g_loss"] = float(total.detach())
+            self.optimizer.zero_grad(set_to_none=True)
+            acc.backward(total)
+            self.optimizer.step()
+
+        if phase.discriminator:
+            real = image.detach().requires_grad_(self.strategy.needs_real_grad)
+            both = torch.cat([real, fake.detach()])
+            both_cond = None if condition is None else torch.cat([condition, condition])
+            with acc.autocast():
+                logits, _ = self._discriminate(both, torch.cat([mask, mask]), both_cond)
+                real_logits, fake_logits = _split(logits)
+                d_loss, d_logs = self.strategy.discriminator_loss(real_logits, fake_logits, real=real, mask=mask)
+            logs.update(d_logs)
+            logs["d_loss"] = float(d_loss.detach())
+            self.d_optimizer.zero_grad(set_to_none=True)
+            acc.backward(d_loss)
+            self.d_optimizer.step()
+
+        with warnings.catch_warnings():
+            # Schedules follow the global step, also through phases that leave an optimiser idle.
+            warnings.filterwarnings("ignore", message=r"Detected call of `lr_scheduler.step\(\)` before")
+            self.scheduler.step()
+            if self.d_scheduler is not None:
+                self.d_scheduler.step()
+        self.step += 1
+        self.images_seen += image.shape[0] * acc.num_processes
+        return logs
+
+    # ------------------------------------------------------------------ validation
+    @torch.no_grad()
+    def validate(self) -> dict[str, float]:
+        """Metrics on the validation images (main process), a PNG grid and TensorBoard entries."""
+        if not self.accelerator.is_main_process:
+            return {}
+        model = self._unwrap(self.model)
+        was_training = model.training
+        model.eval()
+        loader = torch.utils.data.DataLoader(self.val_set, batch_size=max(1, min(16, self.recipe.batch_size * 2)))
+        sums: dict[str, float] = {}
+        count, grid_batch = 0, None
+        for batch in loader:
+            image = batch["image"].to(self.device)
+            mask = batch["mask"][:, 0].to(self.device)
+            corrupted = image * (1 - mask)
+            pred = model(corrupted, mask).float().clamp(0, 1)
+            composite = mask * pred + (1 - mask) * image
+            for key, values in evaluate_batch(composite, image, mask, composite=False).items():
+                sums[key] = sums.get(key, 0.0) + float(values.double().sum())
+            count += image.shape[0]
+            if grid_batch is None:
+                grid_batch = (corrupted[:8].cpu(), composite[:8].cpu(), image[:8].cpu(), mask[:8].cpu())
+        model.train(was_training)
+        metrics = {key: value / max(count, 1) for key, value in sums.items()}
+        self.metrics = metrics
+        self.history.append({"step": self.step, **metrics})
+        if grid_batch is not None:
+            from torchvision.utils import save_image
+
+            grid = _grid(*grid_batch)
+            samples = self.train_dir / "samples"
+            samples.mkdir(parents=True, exist_ok=True)
+            save_image(grid, samples / f"step_{self.step:07d}.png")
+            if self.writer is not None:
+                self.writer.add_image("val/samples", grid, self.step)
+            self._last_grid = grid
+        if self.writer is not None:
+            for key, value in metrics.items():
+                self.writer.add_scalar(f"val/{key}", value, self.step)
+        return metrics
+
+    # ------------------------------------------------------------------ loop
+    def fit(self, *, stop_at_step: int | None = None) -> Path | None:
+        """Train to ``total_steps`` (or until the time budget runs out), then validate and write
+        the ``save_pretrained`` folder. ``stop_at_step``: stop there leaving only a checkpoint (an
+        interrupted run, as in the tests). Returns the model folder (None when stopped early)."""
+        acc, options = self.accelerator, self.options
+        main = acc.is_main_process
+        if main:
+            self.train_dir.mkdir(parents=True, exist_ok=True)
+            from torch.utils.tensorboard import SummaryWriter
+
+            self.writer = SummaryWriter(str(self.train_dir / "tensorboard"), purge_step=self.step or None)
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=self.total_steps, initial=self.step, disable=not (main and options.progress),
+                   desc=self.recipe.name, dynamic_ncols=True)
+        smoother = _Smoother()
+        start = time.monotonic()
+        wall_at_start = self.wall_time
+        budget = None if options.max_minutes is None else options.max_minutes * 60.0
+        stop_reason = "done"
+        try:
+            while self.step < self.total_steps:
+                epoch, offset = divmod(self.step, self.steps_per_epoch)
+                loader = make_loader(self.train_set, batch_size=self.recipe.batch_size, epoch=epoch,
+                                     seed=options.seed, skip_batches=offset, workers=options.workers,
+                                     rank=acc.process_index, world_size=acc.num_processes)
+                for batch in loader:
+                    logs = self.train_step(batch)
+                    self.wall_time = wall_at_start + time.monotonic() - start
+                    bar.update(1)
+                    shown = smoother.update(logs)
+                    bar.set_postfix({k: f"{v:.4g}" for k, v in shown.items() if k.endswith("loss")
+                                     or k in ("mse", "masked_mse", "l1_hole")}, refresh=False)
+                    if self.writer is not None and (self.step % options.log_every == 0 or self.step == 1):
+                        for key, value in logs.items():
+                            self.writer.add_scalar(f"train/{key}", value, self.step)
+                        self.writer.add_scalar("train/lr", self.optimizer.param_groups[0]["lr"], self.step)
+                        self.writer.add_scalar("train/images_per_second",
+                                               self.images_seen / max(self.wall_time, 1e-9), self.step)
+                    if options.val_every and self.step % options.val_every == 0 and self.step < self.total_steps:
+                        self.validate()
+                    if options.checkpoint_every and self.step % options.checkpoint_every == 0:
+                        self.save_checkpoint()
+                    if stop_at_step is not None and self.step >= stop_at_step:
+                        stop_reason = "stopped"
+                        break
+                    if budget is not None and time.monotonic() - start >= budget:
+                        stop_reason = "time budget"
+                        break
+                    if self.step >= self.total_steps:
+                        break
+                if stop_reason != "done":
+                    break
+        except KeyboardInterrupt:
+            self.save_checkpoint()
+            bar.close()
+            raise
+        bar.close()
+        self.stop_reason = stop_reason
+        if stop_reason == "stopped":
+            self.save_checkpoint()
+            self._close_writer()
+            return None
+        self.validate()
+        self.save_checkpoint()
+        folder = self.save_model() if main else None
+        acc.wait_for_everyone()
+        self._close_writer()
+        return folder
+
+    def _close_writer(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+    # ------------------------------------------------------------------ output
+    def metadata(self) -> dict[str, Any]:
+        recipe, options = self.recipe, self.options
+        dataset = options.dataset_name or _describe_source(options.data)
+        description = options.description or (
+            f"{recipe.architecture} ({recipe.preset}) trained with recipe {recipe.name} on {dataset}, {recipe.size} px")
+        meta = {
+            "description": description,
+            "dataset": dataset,
+            "resolution": recipe.size,
+            "domain": recipe.domain,
+            "recipe": recipe.name,
+            "preset": recipe.preset,
+            "command": options.command or self._command(),
+            "steps": self.step,
+            "wall_time_s": round(self.wall_time, 1),
+            "metrics": {k: round(v, 5) for k, v in self.metrics.items()},
+        }
+        if options.name:
+            meta["name"] = options.name
+        return meta
+
+    def _command(self) -> str:
+        return "python -m train " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+
+    def _device_label(self) -> str:
+        if self.device.type == "cuda":
+            name = torch.cuda.get_device_name(self.device)
+            return f"{self.accelerator.num_processes}× {name}"
+        return f"CPU ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
+
+    def training_card(self) -> str:
+        """The model card's training section (markdown)."""
+        recipe, options = self.recipe, self.options
+        adv = recipe.adversarial
+        used = " + ".join(f"{w:g}×{n}" for n, w, _ in self.loss_terms)
+        if adv is not None and self.discriminator is not None:
+            used += f" + {adv.weight:g}×{adv.loss} adversarial ({adv.discriminator} discriminator)"
+            if adv.feature_matching:
+                used += f" + {adv.feature_matching:g}×feature matching"
+        rows = [
+            ("Recipe", f"`{recipe.name}`: {recipe.description}"),
+            ("Reproduces", recipe.report),
+            ("Model", f"`{recipe.architecture}` preset `{recipe.preset}`"
+             + (f" {json.dumps(recipe.model_options)}" if recipe.model_options else "")),
+            ("Training data", f"{options.dataset_name or _describe_source(options.data)} "
+                              f"({len(self.train_source)} images)"),
+            ("Validation data", f"{self.val_label} ({len(self.val_set)} images)"),
+            ("Resolution", f"{recipe.size}×{recipe.size}"),
+            ("Masks", f"{recipe.masks}" + (f", {recipe.masks_per_image} per image" if recipe.masks_per_image > 1 else "")),
+            ("Loss", used + (f" (left out: {', '.join(self.dropped_terms)})" if self.dropped_terms else "")),
+            ("Optimizer", f"{recipe.optimizer.name} lr {recipe.optimizer.lr:g}"),
+            ("Batch size", f"{recipe.batch_size} × {self.accelerator.num_processes} process(es)"),
+            ("Steps", f"{self.step} of {self.total_steps} ({self.step / self.steps_per_epoch:.2f} epochs)"
+             + ("" if self.stop_reason == "done" else f", stopped by the {self.stop_reason}")),
+            ("Wall time", f"{self.wall_time / 60:.1f} min ({self.images_seen / max(self.wall_time, 1e-9):.1f} images/s)"),
+            ("Device", self._device_label()),
+            ("Seed", str(options.seed)),
+            ("Command", f"`{options.command or self._command()}`"),
+        ]
+        lines = ["## Training", "", "| | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows]
+        if recipe.notes:
+            lines += ["", f"Recipe notes: {recipe.notes}"]
+        defaults = asdict(TrainOptions(data="", out=""))
+        changed = {k: v for k, v in asdict(options).items()
+                   if v != defaults[k] and k not in ("command", "progress", "data", "out")}
+        lines += ["", "Options: `" + json.dumps(changed, default=str) + "`"]
+        return "\n".join(lines)
+
+    def evaluation_card(self) -> str:
+        if not self.metrics:
+            return ""
+        lines = ["## Validation", "", f"On {len(self.val_set)} {self.val_label}, {self.recipe.size} px, masks "
+                 f"{self.recipe.masks} (fixed seed), known pixels composited:", "",
+                 "| " + " | ".join(self.metrics) + " |", "|" + "---|" * len(self.metrics),
+                 "| " + " | ".join(f"{v:.4f}" for v in self.metrics.values()) + " |"]
+        if self._last_grid is not None:
+            lines += ["", "![validation samples: input, result, ground truth](samples.png)"]
+        return "\n".join(lines)
+
+    def save_model(self) -> Path:
+        """Write the ``save_pretrained`` folder (and ``samples.png``) into ``out``."""
+        model = self._unwrap(self.model)
+        model.eval()
+        self.out.mkdir(parents=True, exist_ok=True)
+        if self._last_grid is not None:
+            from torchvision.utils import save_image
+
+            save_image(self._last_grid, self.out / "samples.png")
+        title = self.options.name or f"{self.recipe.architecture} ({self.recipe.name})"
+        model.save_pretrained(self.out, metadata=self.metadata(),
+                              model_card_kwargs={"title": title, "training": self.training_card(),
+                                                 "evaluation": self.evaluation_card()})
+        return self.out
+
+
+def _split(logits):
+    """Split discriminator outputs of ``cat([real, fake])`` into the real and the fake halves."""
+    if isinstance(logits, (list, tuple)):
+        halves = [t.chunk(2, dim=0) for t in logits]
+        return [h[0] for h in halves], [h[1] for h in halves]
+    return logits.chunk(2, dim=0)
