@@ -279,8 +279,17 @@ def compare(editor: dict | None, models: list[str], strategy: str, progress=gr.P
 
 # ---------------------------------------------------------------------------------------- UI callbacks
 
-def run_ui(editor, selected, strategy, progress=gr.Progress()):
-    run = _compare(editor, selected, strategy, progress)
+def _with_mask_image(editor: dict | None, use_mask: bool, mask_image: Image.Image | None) -> dict | None:
+    """The editor value with the mask image (when switched on) added as one more painted layer."""
+    if not editor or not use_mask or mask_image is None or editor.get("background") is None:
+        return editor
+    with user_errors():
+        hole = load_mask(mask_image, size=editor["background"].size)
+    return {**editor, "layers": [*(editor.get("layers") or []), editing.mask_layer(hole)]}
+
+
+def run_ui(editor, use_mask, mask_image, selected, strategy, progress=gr.Progress()):
+    run = _compare(_with_mask_image(editor, use_mask, mask_image), selected, strategy, progress)
     names = list(run["results"])
     first = names[0]
     return (
@@ -301,50 +310,41 @@ def select_from_gallery(run: dict | None, evt: gr.SelectData):
     return gr.update(value=names[index]) if 0 <= index < len(names) else gr.update()
 
 
+def _fresh_photo(path: str) -> tuple:
+    """Editor value, mask toggle and mask image for a new photo with nothing painted."""
+    return {"background": path, "layers": [], "composite": path}, False, None
+
+
 def use_result(run: dict | None, name: str | None, original: str | None):
     if not run or name not in run["results"]:
         raise gr.Error("no result yet: run a model first", print_exception=False)
-    path = run["results"][name]
-    return {"background": path, "layers": [], "composite": path}, original or run["photo"]
+    return *_fresh_photo(run["results"][name]), original or run["photo"]
 
 
 def revert(original: str | None, run: dict | None):
     photo = original or (run or {}).get("photo")
     if not photo:
         raise gr.Error("nothing to revert to: no photo has been inpainted yet", print_exception=False)
-    return {"background": photo, "layers": [], "composite": photo}, None
+    return *_fresh_photo(photo), None
 
 
-def _editor_hole(editor: dict | None) -> tuple[Image.Image, np.ndarray]:
-    editor = editor or {}
-    background = editor.get("background")
-    if background is None:
+def edit_mask(editor, use_mask, mask_image, operation: str, pixels: float):
+    """Grow, shrink, invert or clear the whole mask (painted layers and mask image). The result goes
+    to the mask image and the painted layers are cleared: Gradio 6.31's editor misplaces layers
+    set from the server, so the editor only ever holds what the visitor painted."""
+    editor = _with_mask_image(editor, use_mask, mask_image)
+    if not editor or editor.get("background") is None:
         raise gr.Error("no photo: upload, paste or pick an example photo first", print_exception=False)
+    background = editor["background"]
     with user_errors():
-        return background, editing.mask_from_layers(editor.get("layers") or [], background.size)
-
-
-def _with_mask(background: Image.Image, hole: np.ndarray) -> dict:
-    return {"background": background, "layers": [editing.mask_layer(hole)], "composite": None}
-
-
-def edit_mask(editor, operation: str, pixels: float):
-    background, hole = _editor_hole(editor)
+        hole = editing.mask_from_layers(editor.get("layers") or [], background.size)
     if operation == "clear":
         hole = np.zeros_like(hole)
     elif operation == "invert":
         hole = editing.invert_mask(hole)
     else:
         hole = editing.resize_mask(hole, int(pixels) if operation == "grow" else -int(pixels))
-    return _with_mask(background, hole)
-
-
-def mask_from_upload(editor, mask_image: Image.Image | None):
-    if mask_image is None:
-        return gr.update()
-    background, _ = _editor_hole(editor)
-    with user_errors():
-        return _with_mask(background, load_mask(mask_image, size=background.size))
+    return {"background": background, "layers": [], "composite": None}, True, Image.fromarray(editing.mask_layer(hole))
 
 
 def add_model(spec: str, choices_now: list[str] | None):
@@ -357,12 +357,13 @@ def add_model(spec: str, choices_now: list[str] | None):
     return gr.update(choices=choices, value=list(dict.fromkeys([*(choices_now or []), spec]))), ""
 
 
-def _examples() -> list[list[dict]]:
+def _examples() -> list[list]:
+    """``[photo, mask, True]`` rows for (editor, mask image, mask toggle) from examples/*_mask.png."""
     out = []
     for mask in sorted(EXAMPLES_DIR.glob("*_mask.png")):
         photo = mask.with_name(mask.name.replace("_mask", ""))
         if photo.is_file():
-            out.append([{"background": str(photo), "layers": [str(mask)], "composite": None}])
+            out.append([str(photo), str(mask), True])
     return out
 
 
@@ -409,9 +410,14 @@ def build_app() -> gr.Blocks:
                     shrink = gr.Button("Shrink mask", size="sm")
                     invert = gr.Button("Invert mask", size="sm")
                     clear = gr.Button("Clear mask", size="sm")
-                use_mask_file = gr.Checkbox(label="Upload a mask image instead of painting (white or opaque = hole)")
-                mask_file = gr.Image(label="Mask image", type="pil", image_mode=None, visible=False, sources=("upload", "clipboard"))
-                gr.Examples(_examples(), inputs=[editor], label="Examples (pre-painted masks; the painted areas were intact)")
+                use_mask_file = gr.Checkbox(label="Use a mask image", info="Upload one (white or opaque = hole) "
+                                            "instead of painting; the mask buttons and the examples put their masks here.")
+                mask_file = gr.Image(label="Mask image", type="pil", image_mode=None, format="png", visible=False,
+                                     sources=("upload", "clipboard"), elem_id="mask-image")
+                examples = _examples()
+                gr.Examples(examples, inputs=[editor, mask_file, use_mask_file], elem_id="examples",
+                            example_labels=[Path(row[0]).stem.replace("_", ": ", 1) for row in examples],
+                            label="Examples (pre-painted masks; the painted areas were intact)")
             with gr.Column(scale=2):
                 picker = gr.CheckboxGroup(
                     model_choices(), value=default_selection(entries), label="Models", elem_id="models",
@@ -451,19 +457,19 @@ def build_app() -> gr.Blocks:
 
         inference = dict(concurrency_limit=CONCURRENCY, concurrency_id="inference")
         private = dict(api_visibility="private")
-        run.click(run_ui, [editor, picker, strategy], [gallery, table, downloads, chosen, slider, last_run], **inference, **private)
+        run.click(run_ui, [editor, use_mask_file, mask_file, picker, strategy], [gallery, table, downloads, chosen, slider, last_run], **inference, **private)
         api_inpaint.click(inpaint_files, [api_image, api_mask, api_model, strategy], api_result, api_name="inpaint", **inference)
         api_compare.click(compare, [editor, api_models, strategy], [gallery, table], api_name="compare", **inference)
         gr.api(list_models, api_name="models", queue=False)
 
         chosen.change(choose_result, [last_run, chosen], slider, **private)
         gallery.select(select_from_gallery, last_run, chosen, **private)
-        use.click(use_result, [last_run, chosen, original], [editor, original], **private)
-        back.click(revert, [original, last_run], [editor, original], **private)
+        photo_outputs = [editor, use_mask_file, mask_file]
+        use.click(use_result, [last_run, chosen, original], [*photo_outputs, original], **private)
+        back.click(revert, [original, last_run], [*photo_outputs, original], **private)
         for button, operation in ((grow, "grow"), (shrink, "shrink"), (invert, "invert"), (clear, "clear")):
-            button.click(edit_mask, [editor, gr.State(operation), pixels], editor, **private)
+            button.click(edit_mask, [editor, use_mask_file, mask_file, gr.State(operation), pixels], photo_outputs, **private)
         use_mask_file.change(lambda on: gr.update(visible=on), use_mask_file, mask_file, **private)
-        mask_file.upload(mask_from_upload, [editor, mask_file], editor, **private)
         editor.upload(lambda: None, None, original, **private)
         add.click(add_model, [extra, picker], [picker, extra], **private)
         extra.submit(add_model, [extra, picker], [picker, extra], **private)

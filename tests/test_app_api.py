@@ -14,6 +14,7 @@ from gradio_client import Client, handle_file  # noqa: E402
 from gradio_client.exceptions import AppError  # noqa: E402
 
 import inpainting  # noqa: E402
+from inpainting import editing  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -201,36 +202,41 @@ def test_default_selection_picks_best_learned_model_per_domain(tmp_path, monkeyp
 
 # ------------------------------------------------------------------------------ UI callbacks
 
-def test_mask_buttons_and_mask_upload_rewrite_the_editor_layer():
+def test_mask_buttons_combine_painted_layers_and_mask_image():
     background = Image.open(EXAMPLE).convert("RGBA")
     painted = np.asarray(Image.open(EXAMPLE_MASK))
-    value = {"background": background, "layers": [Image.fromarray(painted)], "composite": None}
     hole = painted[..., 3] > 0
+    top = np.zeros_like(hole)
+    top[: hole.shape[0] // 2] = hole[: hole.shape[0] // 2]
+    value = {"background": background, "layers": [Image.fromarray(editing.mask_layer(top))], "composite": None}
+    bottom = Image.fromarray(np.where(hole & ~top, 255, 0).astype(np.uint8))  # white = hole
 
-    def hole_of(new_value):
-        assert new_value["background"] is background and len(new_value["layers"]) == 1
-        return new_value["layers"][0][..., 3] > 0
+    def run(operation, pixels=0, use_mask=True):
+        editor, use, mask_image = app.edit_mask(value, use_mask, bottom, operation, pixels)
+        assert editor["background"] is background and editor["layers"] == [] and use is True
+        return np.asarray(mask_image)[..., 3] > 0
 
-    grown, shrunk = hole_of(app.edit_mask(value, "grow", 4)), hole_of(app.edit_mask(value, "shrink", 2))
+    np.testing.assert_array_equal(run("grow", 0), hole)  # union of the painted layer and the mask image
+    np.testing.assert_array_equal(run("grow", 0, use_mask=False), top)  # mask image switched off
+    grown, shrunk = run("grow", 4), run("shrink", 2)
     assert grown.sum() > hole.sum() > shrunk.sum() > 0 and grown[hole].all() and hole[shrunk].all()
-    np.testing.assert_array_equal(hole_of(app.edit_mask(value, "invert", 0)), ~hole)
-    assert not hole_of(app.edit_mask(value, "clear", 0)).any()
-    uploaded = Image.fromarray(np.where(hole, 255, 0).astype(np.uint8))  # white = hole
-    np.testing.assert_array_equal(hole_of(app.mask_from_upload(value, uploaded)), hole)
+    np.testing.assert_array_equal(run("invert"), ~hole)
+    assert not run("clear").any()
     with pytest.raises(app.gr.Error, match="does not match"):
-        app.mask_from_upload(value, Image.new("L", (5, 5), 255))
+        app.edit_mask(value, True, Image.new("L", (5, 5), 255), "grow", 1)
     with pytest.raises(app.gr.Error, match="no photo"):
-        app.edit_mask({"background": None, "layers": [], "composite": None}, "grow", 4)
+        app.edit_mask({"background": None, "layers": [], "composite": None}, False, None, "grow", 4)
 
 
 def test_use_result_then_revert_restores_the_first_photo():
     run = {"photo": "first.png", "results": {"opencv-telea": "telea.png"}}
-    editor, original = app.use_result(run, "opencv-telea", None)
+    editor, use_mask, mask, original = app.use_result(run, "opencv-telea", None)
     assert editor == {"background": "telea.png", "layers": [], "composite": "telea.png"} and original == "first.png"
+    assert use_mask is False and mask is None  # a fresh photo, nothing painted
     second_run = {"photo": "telea.png", "results": {"opencv-ns": "ns.png"}}
-    editor, original = app.use_result(second_run, "opencv-ns", original)
+    editor, _, _, original = app.use_result(second_run, "opencv-ns", original)
     assert editor["background"] == "ns.png" and original == "first.png"  # still the first photo
-    editor, original = app.revert(original, second_run)
+    editor, _, _, original = app.revert(original, second_run)
     assert editor["background"] == "first.png" and not editor["layers"] and original is None
     with pytest.raises(app.gr.Error, match="no result yet"):
         app.use_result(None, None, None)

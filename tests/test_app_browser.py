@@ -51,6 +51,13 @@ def test_paint_fill_two_models_and_download(app_url, browser, tmp_path):
     h, w = photo.shape[:2]
 
     page = browser.new_page(viewport={"width": 1400, "height": 1100}, accept_downloads=True)
+    # The editor uploads each edit (background, layers, composite) with accept_blobs; Fill must wait
+    # for them, else the server reads a half-stored value (a race in Gradio 6.31's front end).
+    uploads = {"pending": 0, "done": 0}
+    is_blob = lambda request: "accept_blobs" in request.url  # noqa: E731
+    page.on("request", lambda r: uploads.__setitem__("pending", uploads["pending"] + 1) if is_blob(r) else None)
+    for event in ("requestfinished", "requestfailed"):
+        page.on(event, lambda r: uploads.update(pending=uploads["pending"] - 1, done=uploads["done"] + 1) if is_blob(r) else None)
     page.goto(app_url)
     page.locator("#editor input[type=file]").first.set_input_files(str(photo_path))
     zoom = page.locator("#editor .zoom-number span")
@@ -69,12 +76,20 @@ def test_paint_fill_two_models_and_download(app_url, browser, tmp_path):
     for t in np.linspace(0, 1, 25)[1:]:
         x, y = start + t * (end - start)
         page.mouse.move(left + x * scale, top + y * scale)
+    done_before = uploads["done"]
     page.mouse.up()
+    for _ in range(100):  # until the stroke's uploads have all finished
+        page.wait_for_timeout(100)
+        if uploads["done"] > done_before and uploads["pending"] == 0:
+            break
 
     for checkbox in page.locator("#models label").all():
         name = checkbox.inner_text().split(":")[0].strip()
         checkbox.locator("input").set_checked(name in MODELS)
+    print("uploads", uploads)
     page.click("#run")
+    page.wait_for_timeout(3000)
+    print("toasts", page.locator("[data-testid=toast-body]").all_inner_texts())
     links = page.locator("#downloads a[download]")
     sync_api.expect(links).to_have_count(len(MODELS), timeout=60_000)
     sync_api.expect(page.locator("#gallery img")).to_have_count(len(MODELS) + 1)

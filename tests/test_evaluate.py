@@ -305,6 +305,8 @@ def test_end_to_end_all_models_cli_resume(image_folder, tmp_path, capsys):
         summary = saved["models"][name]["summary"]
         assert set(summary) == {"thick", "lines", "all"}
         assert 0 < summary["all"]["psnr"] < ev.PSNR_CAP_DB and 0 < summary["all"]["ssim"] <= 1
+    shown = [saved["pairs"][bucket][position]["image"] for bucket, position in saved["examples"]]
+    assert [b for b, _ in saved["examples"]] == ["thick", "lines"] and len(set(shown)) == 2  # spread out
     grid = Image.open(out / "examples.png")
     cell = SIZE * 4  # small sizes are enlarged to at least 128 px
     assert grid.size[0] == (len(names) + 2) * (cell + 2) and grid.size[1] == 22 + 2 * (cell + 2)

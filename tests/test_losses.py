@@ -176,3 +176,17 @@ def test_local_crop_is_centred_on_the_hole():
     assert torch.equal(crop, image[:, :, 18:26, 0:8])
     with pytest.raises(ValueError, match="larger than the image"):
         crop_around_holes(image, mask, 64)
+
+
+def test_perceptual_and_style_share_one_vgg_pass_per_step(vgg):
+    pred, target, mask = _batch()
+    calls = []
+    handle = vgg.register_forward_hook(lambda *args: calls.append(1))
+    try:
+        L.perceptual_loss(pred, target, mask, vgg=vgg)
+        L.style_loss(pred, target, mask, vgg=vgg)
+        assert len(calls) == 1
+        L.style_loss(pred.clone(), target, mask, vgg=vgg)  # other tensors: computed afresh
+        assert len(calls) == 2
+    finally:
+        handle.remove()

@@ -36,6 +36,8 @@ DOCUMENTED_RATIO_BOUNDS = {
     "thin": (0.02, 0.5),
     "medium": (1e-9, 0.5),
     "thick": (1e-9, 0.5),
+    "irregular": (1e-9, 0.56),  # the bounds of its parts
+    "lines-irregular": (1e-9, 0.56),
 }
 SIZES = [(64, 64), (256, 256)]
 FRESH_SEEDS = range(10_000, 10_050)

@@ -349,10 +349,11 @@ def test_cli_trains_and_push_dry_run_lists_the_model_files(data_dir, tmp_path, c
     monkeypatch.setitem(recipes_module.RECIPES, "test-recipe", _recipe())
     out = tmp_path / "run"
     assert cli.main(["--recipe", "test-recipe", "--data", str(data_dir), "--out", str(out), "--steps", "2",
-                     "--batch-size", "2", "--device", "cpu", "--no-progress", "--domain", "objects"]) == 0
+                     "--batch-size", "2", "--device", "cpu", "--no-progress", "--domain", "objects",
+                     "--model-option", "width=4"]) == 0
     assert "2 steps" in capsys.readouterr().out
     config = json.loads((out / "config.json").read_text())
-    assert config["inpainting_hub"]["domain"] == "objects"
+    assert config["inpainting_hub"]["domain"] == "objects" and config["width"] == 4
     assert config["inpainting_hub"]["command"].startswith("python -m train --recipe test-recipe")
     inpainting.load_model(out)
     assert push.main([str(out), "--repo-id", "someone/tiny", "--dry-run"]) == 0

@@ -13,8 +13,9 @@ For each model (any :func:`inpainting.load_model` spec, or ``all``):
 * throughput of the forward pass at 256×256 for batch sizes 1, 2, 4, ... up to ``--max-batch``
   (stopping at out-of-memory or when a batch takes longer than ``--max-batch-seconds``): the best
   images per second and its batch size;
-* peak memory: the process's resident set size (RSS, sampled every 5 ms while the model runs)
-  and, on CUDA, ``torch.cuda.max_memory_allocated``;
+* peak memory: the process's resident set size (RSS, sampled every 5 ms while the model runs;
+  the RSS before the model's first run is recorded beside it, as the process holds the libraries
+  and earlier models' caches too) and, on CUDA, ``torch.cuda.max_memory_allocated``;
 * device name and torch threads.
 
 The photo is scikit-image's ``chelsea`` (a dev requirement) scaled up, or a smooth synthetic image
@@ -253,6 +254,7 @@ def benchmark_model(
         torch.cuda.reset_peak_memory_stats(device)
     result: dict[str, Any] = {"device": str(device), "latency": {}, "forward": {}}
     with _PeakRSS() as rss:
+        result["rss_before_mib"] = rss.peak / MIB
         for case in cases:
             n = photo_repeats if (photo_repeats and case["strategy"] == PHOTO_STRATEGY) else repeats
             run = lambda case=case: inpainting.inpaint(model, case["image"], case["mask"], strategy=case["strategy"])  # noqa: E731
@@ -336,7 +338,7 @@ def markdown_table(results: Union[Mapping, str, os.PathLike]) -> str:
         f"after {results['settings'].get('warmup', '?')} warm-up runs.",
         "",
         "| model | params | " + " | ".join(f"inpaint {n}" for n in names) + " | "
-        + " | ".join(f"forward {n}" for n in forward_names) + " | throughput (img/s @ batch) | peak RSS (MiB) | CUDA peak (MiB) |",
+        + " | ".join(f"forward {n}" for n in forward_names) + " | throughput (img/s @ batch) | peak RSS (MiB, before) | CUDA peak (MiB) |",
         "|---|---:|" + "---:|" * (len(names) + len(forward_names) + 3),
     ]
     for name, m in results["models"].items():
@@ -346,7 +348,7 @@ def markdown_table(results: Union[Mapping, str, os.PathLike]) -> str:
         cuda = f"{m['cuda_peak_mib']:.0f}" if m.get("cuda_peak_mib") is not None else "-"
         lines.append(
             f"| {name} | {m.get('parameters', 0):,} | " + " | ".join(latency) + " | " + " | ".join(forward)
-            + f" | {tp['images_per_s']:.1f} @ {tp['batch_size']} | {m['peak_rss_mib']:.0f} | {cuda} |"
+            + f" | {tp['images_per_s']:.1f} @ {tp['batch_size']} | {m['peak_rss_mib']:.0f} ({m['rss_before_mib']:.0f}) | {cuda} |"
         )
     inputs = "; ".join(f"{c['name']}: strategy {c['strategy']}, hole {100 * c['hole_ratio']:.1f} %" for c in results["settings"]["inputs"])
     lines += ["", f"Inputs: {inputs}. Forward: model only, on device tensors. Throughput: forward pass at "
@@ -374,17 +376,17 @@ def main(argv: Sequence[str] | None = None) -> dict:
     p = argparse.ArgumentParser(prog="python -m train.benchmark", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--models", nargs="+", default=["all"], help="load_model specs or 'all'")
-    p.add_argument("--device", default=None, help="cpu, cuda, cuda:N (default: CUDA when available)")
-    p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    p.add_argument("--device", default=None, help="cpu, cuda, cuda:N; None: CUDA when available")
+    p.add_argument("--threads", type=int, default=None, help="torch threads; None: torch's choice")
     p.add_argument("--warmup", type=int, default=2, help="uncounted runs before each measurement")
     p.add_argument("--repeats", type=int, default=10, help="counted runs per measurement")
-    p.add_argument("--photo-repeats", type=int, default=None, help="counted runs on the photo (default --repeats)")
+    p.add_argument("--photo-repeats", type=int, default=None, help="counted runs on the photo; None: --repeats")
     p.add_argument("--sizes", nargs="+", type=_size, default=list(SQUARE_SIZES), help="square inputs, WxH")
     p.add_argument("--photo", type=_size, default=PHOTO_SIZE, help="photo size WxH (crop strategy)")
     p.add_argument("--no-photo", action="store_true")
     p.add_argument("--max-batch", type=int, default=32)
     p.add_argument("--max-batch-seconds", type=float, default=2.0)
-    p.add_argument("--out", default=None, help="output folder (default outputs/benchmark/<device type>)")
+    p.add_argument("--out", default=None, help="output folder; None: outputs/benchmark/<device type>")
     args = p.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)

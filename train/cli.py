@@ -10,6 +10,7 @@ Options left out take the recipe's values (``--list-recipes`` shows them). Examp
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import sys
 import warnings
@@ -42,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     length.add_argument("--max-minutes", type=float, help="time budget; the run stops cleanly and saves the model")
     model = parser.add_argument_group("model and losses")
     model.add_argument("--preset", help="model preset overriding the recipe's (e.g. tiny, small)")
+    model.add_argument("--model-option", action="append", default=[], metavar="KEY=VALUE",
+                       help="model config entry over the preset's, VALUE as JSON or a plain string "
+                            "(e.g. norm=region, channels=[16,32]); repeatable")
     model.add_argument("--lr", type=float, help="generator learning rate")
     model.add_argument("--masks", help=f"mask generator (a name in inpainting.masks.MASK_PRESETS or {NVIDIA_MASKS})")
     model.add_argument("--masks-per-image", type=int, help="different masks drawn per image")
@@ -69,6 +73,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _parse_model_options(items: list[str]) -> dict:
+    """``["norm=region", "channels=[16, 32]"]`` -> ``{"norm": "region", "channels": [16, 32]}``
+    (values are JSON, or plain strings when they are not)."""
+    options = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--model-option takes KEY=VALUE, got {item!r}")
+        try:
+            options[key] = json.loads(value)
+        except json.JSONDecodeError:
+            options[key] = value
+    return options
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -80,10 +99,15 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         parser.error(f"{', '.join(missing)} required (or --list-recipes)")
     argv = sys.argv[1:] if argv is None else argv
+    try:
+        model_options = _parse_model_options(args.model_option)
+    except ValueError as err:
+        parser.error(str(err))
     options = TrainOptions(
         data=args.data, out=args.out, val_data=args.val_data, size=args.size, batch_size=args.batch_size,
         steps=args.steps, epochs=args.epochs, max_minutes=args.max_minutes, device=args.device,
-        mixed_precision=args.mixed_precision, seed=args.seed, resume=args.resume, preset=args.preset, lr=args.lr,
+        mixed_precision=args.mixed_precision, seed=args.seed, resume=args.resume, preset=args.preset,
+        model_options=model_options, lr=args.lr,
         masks=args.masks, masks_per_image=args.masks_per_image, mask_dir=args.mask_dir,
         vgg_weights=args.vgg_weights, no_perceptual=args.no_perceptual, workers=args.workers,
         download=args.download, val_every=args.val_every, val_images=args.val_images,

@@ -517,16 +517,20 @@ def load_results(source: Union[str, os.PathLike, Mapping]) -> dict:
 
 
 def _example_positions(pairs: Mapping[str, list[Pair]], count: int) -> list[tuple[str, int]]:
-    """``count`` pairs spread evenly over the buckets (then the next pair of each bucket...)."""
+    """``count`` pairs for the examples grid: buckets spread evenly (cycled when fewer than
+    ``count``), positions spread through each bucket so the images differ."""
     buckets = list(pairs)
-    order = [b for b in np.array(buckets)[np.linspace(0, len(buckets) - 1, min(count, len(buckets))).round().astype(int)]] if buckets and count > 0 else []
+    if count <= 0 or not buckets:
+        return []
     chosen: list[tuple[str, int]] = []
-    position = 0
-    while len(chosen) < count and any(position < len(pairs[b]) for b in buckets):
-        for bucket in (order if position == 0 else buckets):
-            if position < len(pairs[bucket]) and len(chosen) < count:
-                chosen.append((str(bucket), position))
-        position += 1
+    for i in range(count):
+        if count <= len(buckets):
+            bucket = buckets[round(i * (len(buckets) - 1) / max(1, count - 1))]
+        else:
+            bucket = buckets[i % len(buckets)]
+        position = (i * len(pairs[bucket])) // count
+        if (bucket, position) not in chosen:
+            chosen.append((bucket, position))
     return chosen
 
 
@@ -844,16 +848,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--nvidia-root", default=DEFAULT_NVIDIA_ROOT, help="NVIDIA irregular mask folder")
     p.add_argument("--border", choices=list(BORDERS), default="any",
                    help="NVIDIA split: any, free (masks keeping a border free) or touching")
-    p.add_argument("--buckets", nargs="+", type=int, default=None, help="NVIDIA buckets 0-5 to keep (default all)")
+    p.add_argument("--buckets", nargs="+", type=int, default=None, help="NVIDIA buckets 0-5 to keep; None: all six")
     p.add_argument("--size", type=int, default=256, help="evaluation side in pixels")
     p.add_argument("--images-per-bucket", type=int, default=100)
     p.add_argument("--masks-per-image", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--strategy", choices=list(inpainting.STRATEGIES), default="auto")
     p.add_argument("--nvidia-bucket-size", type=int, default=2000, help=argparse.SUPPRESS)
-    p.add_argument("--out", default=None, help="output folder (default outputs/eval/<images folder>-<size>)")
-    p.add_argument("--device", default=None, help="cpu, cuda, cuda:N (default: CUDA when available)")
-    p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    p.add_argument("--out", default=None, help="output folder; None: outputs/eval/<images folder>-<size>")
+    p.add_argument("--device", default=None, help="cpu, cuda, cuda:N; None: CUDA when available")
+    p.add_argument("--threads", type=int, default=None, help="torch threads; None: torch's choice")
     p.add_argument("--examples", type=int, default=4, help="pairs shown in examples.png")
     p.add_argument("--lpips", choices=["auto", "on", "off"], default="auto",
                    help="auto: LPIPS when its weights are on disk; on: fail without them")

@@ -18,6 +18,7 @@ Every term is registered by name in :data:`LOSSES` / :data:`ADVERSARIAL` so reci
 from __future__ import annotations
 
 import os
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -170,16 +171,25 @@ class VGG16Features(nn.Module):
                 out.append(x)
         return out
 
+    def triple(self, pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> list[tuple[torch.Tensor, ...]]:
+        """Per layer, the features of ``(pred, composite, target)``; the perceptual and the style
+        loss of one step share them (a one-entry cache on the very same tensors)."""
+        key = (pred, target, mask)
+        cached = getattr(self, "_cache", None)
+        if cached is not None and all(ref() is t for ref, t in zip(cached[0], key)) and cached[1] == pred._version:
+            return cached[2]
+        comp = mask * pred + (1 - mask) * target
+        feats = [tuple(f.chunk(3, dim=0)) for f in self(torch.cat([pred, comp, target], dim=0))]
+        self._cache = (tuple(weakref.ref(t) for t in key), pred._version, feats)
+        return feats
+
 
 def perceptual_loss(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, *,
                     vgg: VGG16Features) -> torch.Tensor:
     """Liu et al.'s L_perceptual: L1 between VGG features of the target and of both the raw output
     and the composited image, summed over pool1-pool3 (each term a mean over its elements)."""
-    comp = mask * pred + (1 - mask) * target
-    feats = vgg(torch.cat([pred, comp, target], dim=0))
     loss = pred.new_zeros(())
-    for feat in feats:
-        f_out, f_comp, f_gt = feat.chunk(3, dim=0)
+    for f_out, f_comp, f_gt in vgg.triple(pred, target, mask):
         f_gt = f_gt.detach()
         loss = loss + F.l1_loss(f_out, f_gt) + F.l1_loss(f_comp, f_gt)
     return loss
@@ -195,11 +205,9 @@ def gram_matrix(feat: torch.Tensor) -> torch.Tensor:
 def style_loss(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, *,
                vgg: VGG16Features) -> torch.Tensor:
     """Liu et al.'s L_style_out + L_style_comp: L1 between Gram matrices of VGG features."""
-    comp = mask * pred + (1 - mask) * target
-    feats = vgg(torch.cat([pred, comp, target], dim=0))
     loss = pred.new_zeros(())
-    for feat in feats:
-        f_out, f_comp, f_gt = feat.float().chunk(3, dim=0)
+    for f_out, f_comp, f_gt in vgg.triple(pred, target, mask):
+        f_out, f_comp, f_gt = f_out.float(), f_comp.float(), f_gt.float()
         g_gt = gram_matrix(f_gt).detach()
         loss = loss + F.l1_loss(gram_matrix(f_out), g_gt) + F.l1_loss(gram_matrix(f_comp), g_gt)
     return loss

@@ -133,6 +133,8 @@ class Recipe:
         phases: the training phases in order.
         perceptual_required: True: a missing VGG-16 is an error unless ``--no-perceptual``;
             False: the VGG terms are dropped with a warning when no weights exist (LaMa).
+        coarse_weight: for coarse-to-fine models (with ``forward_stages``), the reconstruction
+            terms are also applied to the coarse result with this weight (0: off).
         domain: ``"faces"``, ``"scenes"`` or ``"objects"`` (model card, ``available_models``).
         dataset: the data the report trained on (shown by ``--list-recipes``).
         notes: choices made where the report is silent.
@@ -156,6 +158,7 @@ class Recipe:
     adversarial: AdversarialSpec | None = None
     phases: tuple[Phase, ...] = RECONSTRUCTION
     perceptual_required: bool = True
+    coarse_weight: float = 0.0
     domain: str = "scenes"
     dataset: str = ""
     notes: str = ""
@@ -332,9 +335,10 @@ register_recipe(Recipe(
     name="scenes-two-stage",
     description="two-stage (coarse-to-fine) generator with local and global discriminators, shape masks",
     architecture="two-stage-generator", preset="places", losses=_WEIGHTED_MSE,
-    adversarial=AdversarialSpec("glcic", loss="bce", weight=0.01), phases=ADVERSARIAL,
+    adversarial=AdversarialSpec("glcic", loss="bce", weight=0.01), phases=ADVERSARIAL, coarse_weight=1.0,
     **{**_SCENES, "masks": MaskSpec("shapes")},
-    notes="rectangles, circles and ellipses; " + _SCENES_NOTE))
+    notes="rectangles, circles and ellipses; the reconstruction loss also on the coarse stage (weight 1, as "
+          "Yu et al. 2018); " + _SCENES_NOTE))
 
 # --- LaMa-style: FFC generator, masked L1, non-saturating + R1, feature matching, perceptual.
 register_recipe(Recipe(

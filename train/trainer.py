@@ -33,7 +33,7 @@ import warnings
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -72,6 +72,7 @@ class TrainOptions:
         out: the output folder (see the module docstring).
         val_data: validation images (default: a fixed subset of the training images).
         size, batch_size, preset, lr, masks, masks_per_image: override the recipe.
+        model_options: model config entries merged over the recipe's (e.g. ``{"norm": "region"}``).
         steps: optimisation steps (wins over ``epochs``); epochs: passes over the data.
         max_minutes: time budget of this invocation; the run stops cleanly and saves the model.
         device: ``auto``, ``cpu`` or ``cuda``; mixed_precision: ``no``, ``fp16`` or ``bf16``.
@@ -98,6 +99,7 @@ class TrainOptions:
     seed: int = 0
     resume: bool = False
     preset: str | None = None
+    model_options: dict[str, Any] = field(default_factory=dict)
     lr: float | None = None
     masks: str | None = None
     masks_per_image: int | None = None
@@ -127,6 +129,8 @@ def apply_overrides(recipe: Recipe, options: TrainOptions) -> Recipe:
             changes[key] = value
     if options.masks is not None:
         changes["masks"] = MaskSpec(options.masks)
+    if options.model_options:
+        changes["model_options"] = {**recipe.model_options, **options.model_options}
     if options.lr is not None:
         changes["optimizer"] = OptimizerSpec(**{**asdict(recipe.optimizer), "lr": options.lr})
     return recipe.replace(**changes) if changes else recipe
@@ -304,6 +308,12 @@ class Trainer:
             raise ValueError(f"--size {recipe.size} is not a multiple of {multiple}, which {recipe.architecture} "
                              f"preset {recipe.preset!r} needs; use e.g. {multiple * max(1, round(recipe.size / multiple))}")
         self.info = info
+        self.net = self.model  # the InpaintingModel that is saved; self.model is what is trained
+        if recipe.coarse_weight:
+            if not hasattr(self.model, "forward_stages"):
+                raise ValueError(f"recipe {recipe.name} puts a loss on the coarse stage, but {recipe.architecture} "
+                                 "has no forward_stages(image, mask) -> (coarse, refined)")
+            self.model = _Stages(self.model)
 
         # ---- losses
         self.loss_terms, self.dropped_terms = self._build_losses(vgg)
@@ -400,7 +410,7 @@ class Trainer:
             "images_seen": self.images_seen,
             "metrics": dict(self.metrics),
             "history": json.dumps(self.history),
-            "model": self._unwrap(self.model).state_dict(),
+            "model": self.net.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict(),
             "rng": _rng_state(),
@@ -415,7 +425,10 @@ class Trainer:
         if state["recipe"] != self.recipe.name or state["preset"] != self.recipe.preset:
             raise CheckpointError(f"{self.checkpoint_path} is from recipe {state['recipe']!r} preset "
                                   f"{state['preset']!r}, not {self.recipe.name!r} preset {self.recipe.preset!r}")
-        self._unwrap(self.model).load_state_dict(state["model"])
+        try:
+            self.net.load_state_dict(state["model"])
+        except RuntimeError as err:
+            raise CheckpointError(f"{self.checkpoint_path} does not fit this model (other model options?): {err}") from err
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
         if self.discriminator is not None:
@@ -460,8 +473,8 @@ class Trainer:
 
         self.model.train(phase.generator)
         with torch.set_grad_enabled(phase.generator), acc.autocast():
-            pred = self.model(corrupted, mask)
-        pred = pred.float()
+            out = self.model(corrupted, mask)
+        coarse, pred = (out[0].float(), out[1].float()) if isinstance(out, tuple) else (None, out.float())
         fake = None
         if self.discriminator is not None:
             fake = mask * pred + (1 - mask) * image if adv.sees == "composite" else pred
@@ -473,6 +486,10 @@ class Trainer:
                     value = fn(pred, image, mask)
                     logs[name] = float(value.detach())
                     total = total + weight * value
+                    if coarse is not None:
+                        value = fn(coarse, image, mask)
+                        logs[f"coarse_{name}"] = float(value.detach())
+                        total = total + recipe.coarse_weight * weight * value
                 if phase.adversarial:
                     if single:
                         _requires_grad(self.discriminator, False)
@@ -525,7 +542,7 @@ class Trainer:
         """Metrics on the validation images (main process), a PNG grid and TensorBoard entries."""
         if not self.accelerator.is_main_process:
             return {}
-        model = self._unwrap(self.model)
+        model = self.net
         was_training = model.training
         model.eval()
         loader = torch.utils.data.DataLoader(self.val_set, batch_size=max(1, min(16, self.recipe.batch_size * 2)))
@@ -719,7 +736,7 @@ class Trainer:
 
     def save_model(self) -> Path:
         """Write the ``save_pretrained`` folder (and ``samples.png``) into ``out``."""
-        model = self._unwrap(self.model)
+        model = self.net
         model.eval()
         self.out.mkdir(parents=True, exist_ok=True)
         if self._last_grid is not None:
@@ -731,6 +748,18 @@ class Trainer:
                               model_card_kwargs={"title": title, "training": self.training_card(),
                                                  "evaluation": self.evaluation_card()})
         return self.out
+
+
+class _Stages(nn.Module):
+    """Trains a coarse-to-fine model through ``forward_stages`` (``(coarse, refined)``), so that
+    ``accelerate``'s wrappers see an ordinary forward."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, image, mask):
+        return self.model.forward_stages(image, mask)
 
 
 def _split(logits):

@@ -65,7 +65,7 @@ class DAMBlock(nn.Module):
         "iizuka2017": {"base_channels": 64, "native_size": 256},
         "unet": {"base_channels": 64, "skip": True, "native_size": 256},
         "dam": {"base_channels": 64, "dam": True, "native_size": 256},
-        "small": {"base_channels": 24, "native_size": 64},
+        "small": {"base_channels": 16, "native_size": 64},
         "tiny": {"base_channels": 2, "dilations": [2, 4], "native_size": 16},
     },
     default_preset="iizuka2017",

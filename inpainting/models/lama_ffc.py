@@ -35,7 +35,7 @@ def _up(cin: int, cout: int) -> nn.Sequential:
     presets={
         "lama": {"base_channels": 64, "num_downsampling": 3, "num_blocks": 18, "ratio_global": 0.75,
                  "max_channels": 1024, "native_size": 256},
-        "small": {"base_channels": 32, "num_downsampling": 2, "num_blocks": 4, "ratio_global": 0.75,
+        "small": {"base_channels": 24, "num_downsampling": 3, "num_blocks": 5, "ratio_global": 0.75,
                   "max_channels": 128, "native_size": 64},
         "tiny": {"base_channels": 4, "num_downsampling": 2, "num_blocks": 1, "ratio_global": 0.75,
                  "max_channels": 16, "native_size": 16},
