@@ -178,7 +178,8 @@ def load_mask(source: ImageLike, size: tuple[int, int] | None = None) -> np.ndar
 
     Args:
         source: PIL image (L, RGB: any channel > 127, RGBA/LA: alpha > 127, 1, P, I;16), numpy
-            array (bool; uint8 > 127; float in [0, 1] > 0.5; H×W or H×W×C) or path.
+            array (bool; uint8 > 127, or a 0/1 uint8 array with 1 = hole; float in [0, 1] > 0.5;
+            H×W or H×W×C) or path.
         size: expected ``(width, height)``; a mask of another size is an error.
     """
     if isinstance(source, np.ndarray) and source.dtype == bool:
@@ -203,7 +204,9 @@ def load_mask(source: ImageLike, size: tuple[int, int] | None = None) -> np.ndar
             values = np.asarray(pil).astype(np.float64) / 257.0
         else:
             raise InputError(f"mask mode {mode} is not supported; accepted: L, 1, RGB, RGBA (alpha), LA, P, I;16")
-        hole = values > MASK_THRESHOLD
+        # A 0/1 mask (the library's own convention, e.g. from inpainting.masks) has 1 = hole;
+        # anything else is binarised at 127 (255 = hole).
+        hole = values > (0 if values.max(initial=0) == 1 else MASK_THRESHOLD)
     if hole.ndim != 2:
         raise InputError(f"mask must be two-dimensional (H×W), got shape {hole.shape}")
     if size is not None and (hole.shape[1], hole.shape[0]) != tuple(size):

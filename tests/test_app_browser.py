@@ -60,11 +60,16 @@ def test_paint_fill_two_models_and_download(app_url, browser, tmp_path):
         page.on(event, lambda r: uploads.update(pending=uploads["pending"] - 1, done=uploads["done"] + 1) if is_blob(r) else None)
     page.goto(app_url)
     page.locator("#editor input[type=file]").first.set_input_files(str(photo_path))
+    # After an upload the editor may stay on its image tool (upload / paste); pick the brush as a
+    # visitor would. Its size control appears once the photo is on the canvas and drawing is ready.
+    sync_api.expect(page.locator('#editor button[aria-label="Show Layers"]')).to_be_visible(timeout=20_000)
+    brush_size = page.locator('#editor button[aria-label="Brush Size"]')
+    if not brush_size.is_visible():
+        page.locator('#editor button[aria-label="Brush"]').click()
+    sync_api.expect(brush_size).to_be_visible()
     zoom = page.locator("#editor .zoom-number span")
     sync_api.expect(zoom).to_have_text(re.compile(r"\d+%"))
     canvas = page.locator("#editor canvas").first
-    sync_api.expect(canvas).to_be_visible()
-    page.wait_for_timeout(500)
 
     # Page -> image coordinates: the photo is drawn centred in the canvas at the shown zoom.
     box = canvas.bounding_box()
@@ -86,10 +91,7 @@ def test_paint_fill_two_models_and_download(app_url, browser, tmp_path):
     for checkbox in page.locator("#models label").all():
         name = checkbox.inner_text().split(":")[0].strip()
         checkbox.locator("input").set_checked(name in MODELS)
-    print("uploads", uploads)
     page.click("#run")
-    page.wait_for_timeout(3000)
-    print("toasts", page.locator("[data-testid=toast-body]").all_inner_texts())
     links = page.locator("#downloads a[download]")
     sync_api.expect(links).to_have_count(len(MODELS), timeout=60_000)
     sync_api.expect(page.locator("#gallery img")).to_have_count(len(MODELS) + 1)

@@ -317,6 +317,10 @@ def test_end_to_end_all_models_cli_resume(image_folder, tmp_path, capsys):
     assert capsys.readouterr().out.count("skipped") == len(names)
     assert _strict_json(out / "results.json")["models"] == saved["models"]
 
+    ev.main([*argv, "--examples", "1"])  # fewer examples: still skipped, the grid is redrawn
+    assert capsys.readouterr().out.count("skipped") == len(names)
+    assert Image.open(out / "examples.png").size[1] == 22 + (cell + 2)
+
     with pytest.raises(SystemExit, match="other settings.*size"):
         ev.main([*argv, "--size", "40"])  # the last --size wins
 

@@ -106,6 +106,15 @@ def test_mask_modes(make_mask):
     np.testing.assert_array_equal(hole, expected)
 
 
+def test_zero_one_uint8_mask_means_one_is_hole():
+    m = np.zeros((6, 6), np.uint8)
+    m[1:3, 2:5] = 1  # as inpainting.masks generators return
+    np.testing.assert_array_equal(load_mask(m), m == 1)
+    np.testing.assert_array_equal(load_mask(Image.fromarray(m)), m == 1)
+    m[0, 0] = 100  # not a 0/1 mask any more: the 127 threshold applies
+    assert not load_mask(m).any()
+
+
 def test_rgba_white_mask_with_transparent_background_uses_alpha():
     m = np.zeros((10, 10, 4), np.uint8)
     m[..., :3] = 255  # white everywhere, but only the painted part is opaque

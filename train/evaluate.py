@@ -664,6 +664,10 @@ def evaluate(
             if same:
                 results = existing
                 results["settings"]["command"] = command or results["settings"].get("command")
+                if results.get("examples") != fresh["examples"]:  # other --examples: old pictures are stale
+                    results["examples"] = fresh["examples"]
+                    for stale in (out_dir / "examples").glob("*/*.png"):
+                        stale.unlink()
             elif not overwrite:
                 raise ValueError(
                     f"{existing_path} holds results of other settings ({_difference(existing['settings'], settings_json)}); "

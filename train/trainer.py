@@ -612,6 +612,10 @@ class Trainer:
                     shown = smoother.update(logs)
                     bar.set_postfix({k: f"{v:.4g}" for k, v in shown.items() if k.endswith("loss")
                                      or k in ("mse", "masked_mse", "l1_hole")}, refresh=False)
+                    if main and not options.progress and self.step % options.log_every == 0:
+                        # Without a progress bar (CI, logs), print the smoothed losses as lines.
+                        losses = " ".join(f"{k}={v:.4g}" for k, v in shown.items())
+                        print(f"step {self.step}/{self.total_steps} {self.wall_time:.0f}s {losses}", flush=True)
                     if self.writer is not None and (self.step % options.log_every == 0 or self.step == 1):
                         for key, value in logs.items():
                             self.writer.add_scalar(f"train/{key}", value, self.step)
