@@ -457,7 +457,8 @@ def build_app() -> gr.Blocks:
 
         inference = dict(concurrency_limit=CONCURRENCY, concurrency_id="inference")
         private = dict(api_visibility="private")
-        run.click(run_ui, [editor, use_mask_file, mask_file, picker, strategy], [gallery, table, downloads, chosen, slider, last_run], **inference, **private)
+        run.click(run_ui, [editor, use_mask_file, mask_file, picker, strategy],
+                  [gallery, table, downloads, chosen, slider, last_run], **inference, **private)
         api_inpaint.click(inpaint_files, [api_image, api_mask, api_model, strategy], api_result, api_name="inpaint", **inference)
         api_compare.click(compare, [editor, api_models, strategy], [gallery, table], api_name="compare", **inference)
         gr.api(list_models, api_name="models", queue=False)

@@ -59,7 +59,12 @@ def test_paint_fill_two_models_and_download(app_url, browser, tmp_path):
     for event in ("requestfinished", "requestfailed"):
         page.on(event, lambda r: uploads.update(pending=uploads["pending"] - 1, done=uploads["done"] + 1) if is_blob(r) else None)
     page.goto(app_url)
-    page.locator("#editor input[type=file]").first.set_input_files(str(photo_path))
+    upload = page.locator('#editor button[aria-label="Upload"]')
+    sync_api.expect(upload).to_be_visible(timeout=20_000)
+    page.wait_for_timeout(1000)  # let the editor's canvas initialise before the photo arrives
+    with page.expect_file_chooser() as chooser:
+        upload.click()
+    chooser.value.set_files(str(photo_path))
     # After an upload the editor may stay on its image tool (upload / paste); pick the brush as a
     # visitor would. Its size control appears once the photo is on the canvas and drawing is ready.
     sync_api.expect(page.locator('#editor button[aria-label="Show Layers"]')).to_be_visible(timeout=20_000)

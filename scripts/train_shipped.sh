@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Train every shipped checkpoint with `python -m train` on ../shared/data (train splits; val splits
+# for validation), on CPU with time budgets, then copy the model folders into checkpoints/.
+#
+#   bash scripts/train_shipped.sh [NAME ...]      # default: all; runs/<name>/ keeps logs and state
+#
+# The exact command of each run is also recorded in its model card. On a GPU, drop --max-minutes
+# and raise --steps (and the presets) for better models.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+D=${DATA:-../shared/data}
+PY=${PYTHON:-.venv/bin/python}
+COMMON=(--no-progress --log-every 50 --seed 0)
+
+declare -A CMD
+CMD[pconv-unet-celeba]="--recipe celeba-pconv --data $D/celeba/train --val-data $D/celeba/val --preset small --size 64 --batch-size 16 --masks lines-irregular --steps 900 --max-minutes 20 --val-every 300 --checkpoint-every 150 --domain faces --dataset-name CelebA-8500 --description 'PConv U-Net (CelebA report), CelebA faces, line + irregular masks, 64 px'"
+CMD[unet-mse-scenes]="--recipe scenes-unet-mse --data $D/scenes/train --val-data $D/scenes/val --preset small --size 128 --batch-size 16 --masks irregular --steps 600 --max-minutes 20 --val-every 300 --checkpoint-every 150 --domain scenes --dataset-name Urban100+SunHays80 --description 'U-Net generator, MSE only (Places GAN report baseline), scene photos, irregular masks, 128 px'"
+CMD[conv-autoencoder-cifar10]="--recipe cifar10-autoencoder --data $D/cifar10/train --val-data $D/cifar10/val --steps 1500 --max-minutes 5 --val-every 500 --checkpoint-every 500 --domain objects --dataset-name CIFAR-10-20000 --description 'Blind conv autoencoder (CIFAR-10 report), CIFAR-10, random black lines, 32 px'"
+CMD[pconv-unet-cifar10]="--recipe cifar10-pconv --data $D/cifar10/train --val-data $D/cifar10/val --steps 1500 --max-minutes 7 --val-every 500 --checkpoint-every 500 --domain objects --dataset-name CIFAR-10-20000 --description 'Partial-conv autoencoder (CIFAR-10 report), CIFAR-10, random black lines, 32 px'"
+CMD[pconv-unet-places-baseline]="--recipe places-pconv-baseline --data $D/celeba/train --val-data $D/celeba/val --preset small --size 64 --batch-size 16 --masks irregular --no-perceptual --steps 700 --max-minutes 10 --val-every 350 --checkpoint-every 175 --domain faces --dataset-name CelebA-8500 --description 'PConv U-Net baseline, Liu et al. loss (Places cGAN report), CelebA faces, irregular masks, 64 px'"
+CMD[pconv-rn-gan-celeba]="--recipe places-pconv-rn-gan --data $D/celeba/train --val-data $D/celeba/val --preset small --model-option norm=region --size 64 --batch-size 16 --masks irregular --no-perceptual --steps 700 --max-minutes 10 --val-every 350 --checkpoint-every 175 --domain faces --dataset-name CelebA-8500 --description 'PConv U-Net + Region Normalization + PatchGAN cGAN (Places cGAN report), CelebA faces, irregular masks, 64 px'"
+CMD[glcic-masked-mse-celeba]="--recipe glcic --data $D/celeba/train --val-data $D/celeba/val --preset small --size 64 --batch-size 16 --steps 500 --max-minutes 7 --val-every 250 --checkpoint-every 125 --domain faces --dataset-name CelebA-8500 --description 'GLCIC completion network, masked MSE + global/local discriminators (GLCIC report), CelebA, box holes, 64 px'"
+CMD[glcic-global-mse-celeba]="--recipe glcic-global-mse --data $D/celeba/train --val-data $D/celeba/val --preset small --size 64 --batch-size 16 --steps 500 --max-minutes 7 --val-every 250 --checkpoint-every 125 --domain faces --dataset-name CelebA-8500 --description 'GLCIC completion network with the report global-MSE fix + global/local discriminators, CelebA, box holes, 64 px'"
+CMD[two-stage-gan-scenes]="--recipe scenes-two-stage --data $D/scenes/train --val-data $D/scenes/val --preset small --size 128 --batch-size 16 --steps 400 --max-minutes 10 --val-every 200 --checkpoint-every 100 --domain scenes --dataset-name Urban100+SunHays80 --description 'Two-stage coarse-to-refine GAN with local+global discriminators (Places GAN report), scene photos, shape masks, 128 px'"
+CMD[lama-ffc-celeba]="--recipe lama-ffc --data $D/celeba/train --val-data $D/celeba/val --preset small --size 64 --batch-size 8 --masks irregular --steps 1500 --max-minutes 12 --val-every 500 --checkpoint-every 250 --domain faces --dataset-name CelebA-8500 --description 'LaMa-style Fourier-convolution generator (masked L1 + NS-GAN/R1 + feature matching), CelebA faces, irregular masks, 64 px'"
+
+ORDER=(pconv-unet-celeba unet-mse-scenes conv-autoencoder-cifar10 pconv-unet-cifar10 pconv-unet-places-baseline
+       pconv-rn-gan-celeba glcic-masked-mse-celeba glcic-global-mse-celeba two-stage-gan-scenes lama-ffc-celeba)
+names=("$@"); [ ${#names[@]} -gt 0 ] || names=("${ORDER[@]}")
+
+mkdir -p runs checkpoints
+for name in "${names[@]}"; do
+  [ -n "${CMD[$name]:-}" ] || { echo "unknown checkpoint name: $name (known: ${ORDER[*]})" >&2; exit 2; }
+  echo "== $name"
+  eval "$PY -m train ${CMD[$name]} --out runs/$name --name $name ${COMMON[*]}" 2>&1 | tee "runs/$name.log"
+  rm -rf "checkpoints/$name" && mkdir -p "checkpoints/$name"
+  cp runs/$name/{config.json,model.safetensors,README.md} "checkpoints/$name/"
+  [ -f "runs/$name/samples.png" ] && cp "runs/$name/samples.png" "checkpoints/$name/"
+done
