@@ -42,6 +42,7 @@ __all__ = [
     "Bucket",
     "MaskGenerator",
     "MixtureMaskGenerator",
+    "DrawnAt",
     "NvidiaIrregularMasks",
     "center_box",
     "free_form_strokes",
@@ -605,6 +606,31 @@ def get_mask_generator(name: str) -> MaskGenerator:
 MASK_PRESETS["irregular"] = MixtureMaskGenerator([("thin", 1.0), ("medium", 1.0), ("thick", 2.0), ("strokes", 1.0)])
 # "lines-irregular": the CelebA report's thick lines one time in three, "irregular" otherwise.
 MASK_PRESETS["lines-irregular"] = MixtureMaskGenerator([("celeba-lines", 1.0), ("irregular", 2.0)])
+
+
+class DrawnAt:
+    """Draw masks with ``generator`` at ``draw_size`` and resize them (nearest-neighbour) to the
+    requested size, as the evaluation protocol does to the 512 px NVIDIA masks: thin strokes
+    break into the same scattered fragments. Picklable, callable as ``fn(rng, (H, W))``.
+
+    Args:
+        generator (callable | str): a generator or a :data:`MASK_PRESETS` name.
+        draw_size (int): side of the square canvas the mask is drawn on. Default 512.
+    """
+
+    def __init__(self, generator: Union[MaskGenerator, str], draw_size: int = 512):
+        self.generator = get_mask_generator(generator) if isinstance(generator, str) else generator
+        self.draw_size = int(draw_size)
+
+    def __call__(self, rng: np.random.Generator, size: tuple) -> np.ndarray:
+        h, w = _check_size(size)
+        big = self.generator(rng, (self.draw_size, self.draw_size))
+        return (cv2.resize(big * 255, (w, h), interpolation=cv2.INTER_NEAREST) > 127).astype(np.uint8)
+
+
+# "irregular-512": "irregular" drawn at 512 px then resized like the NVIDIA masks (for training
+# models evaluated on them at small sizes without training on the test masks).
+MASK_PRESETS["irregular-512"] = DrawnAt("irregular", 512)
 
 
 # --------------------------------------------------------------------------------------------

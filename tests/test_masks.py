@@ -38,6 +38,7 @@ DOCUMENTED_RATIO_BOUNDS = {
     "thick": (1e-9, 0.5),
     "irregular": (1e-9, 0.56),  # the bounds of its parts
     "lines-irregular": (1e-9, 0.56),
+    "irregular-512": (0.0, 0.6),  # resizing may drop every pixel of the thinnest strokes
 }
 SIZES = [(64, 64), (256, 256)]
 FRESH_SEEDS = range(10_000, 10_050)

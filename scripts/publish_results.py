@@ -1,0 +1,154 @@
+"""Write the evaluations of the shipped checkpoints into their model cards, their metadata (which
+the app ranks by) and RESULTS.md.
+
+    python scripts/publish_results.py [--eval-root outputs/eval] [--benchmark outputs/benchmark/cpu]
+
+Reads the ``results.json`` files that ``scripts/evaluate_shipped.sh`` wrote (one per domain) and:
+
+* appends (or replaces) an "Evaluation" section in ``checkpoints/<name>/README.md``: the model
+  next to Telea and NS per NVIDIA bucket, the protocol and the command;
+* records ``inpainting_hub.evaluation`` (mean PSNR / SSIM / L1 hole over all pairs, the set, the
+  protocol name) in ``checkpoints/<name>/config.json``;
+* writes ``RESULTS.md``: each report's comparison, every model against the baselines, and speed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from train.evaluate import load_results, markdown_table  # noqa: E402
+
+DOMAIN_SETS = {  # domain -> evaluation folder under --eval-root, and how to name it
+    "faces": ("celeba-val-64", "CelebA val, 64×64, NVIDIA irregular masks"),
+    "scenes": ("scenes-val-128", "scenes val (Urban100 + Sun-Hays-80), 128×128, NVIDIA irregular masks"),
+    "objects": ("cifar10-val-32", "CIFAR-10 val, 32×32, NVIDIA irregular masks"),
+}
+BASELINES = ["opencv-telea", "opencv-ns"]
+MARK = "<!-- evaluation: written by scripts/publish_results.py -->"
+
+
+def _load(folder: Path) -> dict | None:
+    return load_results(folder) if (folder / "results.json").is_file() else None
+
+
+def _section(name: str, results: dict, label: str) -> str:
+    rows = [name] + [b for b in BASELINES if b in results["models"]]
+    s = results["settings"]
+    parts = [MARK, "## Evaluation", "",
+             f"On {label} ({s['images_per_bucket']} images × {s['masks_per_image']} mask(s) per bucket, seed {s['seed']}), "
+             "next to the classical baselines; the best value per column in bold.", ""]
+    for metric, title in (("psnr", "PSNR (dB) ↑"), ("ssim", "SSIM ↑"), ("l1_hole", "L1 in the hole ↓")):
+        parts += [f"### {title}", "", markdown_table(results, metric, models=rows), ""]
+    parts += ["Protocol: " + results["protocol"], "", f"Command: `{s['command']}`", ""]
+    return "\n".join(parts)
+
+
+def _write_card(folder: Path, section: str) -> None:
+    card = folder / "README.md"
+    text = card.read_text() if card.is_file() else ""
+    if MARK in text:
+        text = text[: text.index(MARK)].rstrip() + "\n"
+    card.write_text(text.rstrip() + "\n\n" + section)
+
+
+def _write_metadata(folder: Path, results: dict, name: str, set_name: str) -> None:
+    config_path = folder / "config.json"
+    config = json.loads(config_path.read_text())
+    summary = results["models"][name]["summary"]["all"]
+    meta = config.setdefault("inpainting_hub", {})
+    meta["evaluation"] = {
+        "set": set_name,
+        "psnr": round(summary["psnr"], 3),
+        "ssim": round(summary["ssim"], 4),
+        "l1_hole": round(summary["l1_hole"], 4),
+        "beats_baselines_psnr": {
+            bucket: all(results["models"][name]["summary"][bucket]["psnr"] > results["models"][b]["summary"][bucket]["psnr"]
+                        for b in BASELINES if b in results["models"])
+            for bucket in results["buckets"]
+        },
+    }
+    config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+
+
+def _pair_table(results: dict | None, a: str, b: str, title: str, claim: str) -> list[str]:
+    if results is None or a not in results["models"] or b not in results["models"]:
+        return [f"### {title}", "", f"Not evaluated: {a} or {b} is missing from the results.", ""]
+    rows = [a, b] + [m for m in BASELINES if m in results["models"]]
+    out = [f"### {title}", "", f"The report's claim: {claim}", "",
+           "PSNR (dB) ↑", "", markdown_table(results, "psnr", models=rows), "",
+           "SSIM ↑", "", markdown_table(results, "ssim", models=rows), ""]
+    pa, pb = (results["models"][m]["summary"]["all"]["psnr"] for m in (a, b))
+    better = a if pa > pb else b
+    out += [f"Measured: **{better}** has the higher mean PSNR over all pairs ({max(pa, pb):.2f} vs {min(pa, pb):.2f} dB).", ""]
+    return out
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--eval-root", type=Path, default=ROOT / "outputs" / "eval")
+    p.add_argument("--benchmark", type=Path, default=ROOT / "outputs" / "benchmark" / "cpu")
+    p.add_argument("--checkpoints", type=Path, default=ROOT / "checkpoints")
+    p.add_argument("--out", type=Path, default=ROOT / "RESULTS.md")
+    args = p.parse_args()
+
+    results = {domain: _load(args.eval_root / folder) for domain, (folder, _) in DOMAIN_SETS.items()}
+    for folder in sorted(p for p in args.checkpoints.iterdir() if (p / "config.json").is_file()):
+        meta = json.loads((folder / "config.json").read_text()).get("inpainting_hub", {})
+        domain = meta.get("domain")
+        res = results.get(domain)
+        if res is None or folder.name not in res["models"]:
+            print(f"skip {folder.name}: no evaluation for domain {domain!r}")
+            continue
+        set_folder, label = DOMAIN_SETS[domain]
+        _write_card(folder, _section(folder.name, res, label))
+        _write_metadata(folder, res, folder.name, set_folder)
+        print(f"wrote the evaluation of {folder.name}")
+
+    extra_faces = _load(args.eval_root / "celeba-val-64-reports")
+    extra_cifar = _load(args.eval_root / "cifar10-val-32-lines")
+    lines = ["# Results", "",
+             "Every shipped checkpoint, evaluated under one protocol (`python -m train.evaluate`, the same "
+             "`inpainting.inpaint` path users get) next to the classical baselines. Regenerate with "
+             "`bash scripts/evaluate_shipped.sh` (which ends by running `python scripts/publish_results.py`). "
+             "All checkpoints were trained on a 2-core CPU for 5 to 20 minutes each "
+             "(`bash scripts/train_shipped.sh`, commands in each model card), so they are far from the "
+             "reports' training budgets: read the comparisons as what these recipes reach on a small "
+             "budget, not as a verdict on the papers.", ""]
+    lines += ["## Each report's comparison under one protocol", ""]
+    lines += _pair_table(results["objects"], "conv-autoencoder-cifar10", "pconv-unet-cifar10",
+                         "CIFAR-10 report: blind autoencoder vs partial-convolution autoencoder (NVIDIA masks, 32×32)",
+                         "partial convolutions inpaint better than a blind autoencoder.")
+    lines += _pair_table(extra_cifar, "conv-autoencoder-cifar10", "pconv-unet-cifar10",
+                         "Same pair on the report's own random-line masks (CIFAR-10 val, 32×32)",
+                         "partial convolutions inpaint better than a blind autoencoder.")
+    lines += _pair_table(results["faces"], "pconv-unet-places-baseline", "pconv-rn-gan-celeba",
+                         "Places cGAN report: PConv U-Net vs PConv + Region Normalization cGAN (CelebA val, 64×64)",
+                         "region normalization and the conditional GAN improve on the PConv baseline.")
+    lines += _pair_table(extra_faces or results["faces"], "glcic-masked-mse-celeba", "glcic-global-mse-celeba",
+                         "GLCIC report: masked MSE vs the report's global MSE (CelebA val, 64×64, box and line masks)",
+                         "MSE over the whole image (instead of the hole) stabilises training and gives better fills.")
+    lines += _pair_table(results["scenes"], "unet-mse-scenes", "two-stage-gan-scenes",
+                         "Places GAN report: U-Net with MSE vs two-stage GAN (scenes val, 128×128)",
+                         "the two-stage GAN generator beats the MSE U-Net baseline.")
+    lines += ["## Every model against the classical baselines, per NVIDIA bucket", ""]
+    for domain, (folder, label) in DOMAIN_SETS.items():
+        res = results[domain]
+        if res is None:
+            continue
+        lines += [f"### {label}", "", "PSNR (dB) ↑", "", markdown_table(res, "psnr"), "",
+                  "SSIM ↑", "", markdown_table(res, "ssim"), "", "L1 in the hole ↓", "",
+                  markdown_table(res, "l1_hole"), "", f"Command: `{res['settings']['command']}`", ""]
+    bench = args.benchmark / "benchmark.md"
+    lines += ["## Speed", ""]
+    lines += [bench.read_text().strip(), ""] if bench.is_file() else ["Not measured yet: run `python -m train.benchmark --models all`.", ""]
+    args.out.write_text("\n".join(lines).rstrip() + "\n")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
