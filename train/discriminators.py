@@ -66,7 +66,20 @@ def crop_around_holes(image: torch.Tensor, mask: torch.Tensor, size: int) -> tor
 
 
 # --------------------------------------------------------------------------- discriminators
-class ConvClassifier(nn.Module):
+class _BlocksThenHead(nn.Module):
+    """``blocks`` then a ``head``; returns ``(logits, features of every block)`` (the features feed
+    LaMa's feature-matching loss). Subclasses build ``blocks`` and ``head`` and set ``cond_channels``."""
+
+    def forward(self, image, mask, condition=None):
+        x = _with_condition(image, condition, self.cond_channels)
+        features = []
+        for block in self.blocks:
+            x = block(x)
+            features.append(x)
+        return self.head(x), features
+
+
+class ConvClassifier(_BlocksThenHead):
     """Strided-convolution real/fake classifier with one logit per image.
 
     Args:
@@ -86,16 +99,8 @@ class ConvClassifier(nn.Module):
         self.blocks = nn.ModuleList(blocks)
         self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(cin, 1))
 
-    def forward(self, image, mask, condition=None):
-        x = _with_condition(image, condition, self.cond_channels)
-        features = []
-        for block in self.blocks:
-            x = block(x)
-            features.append(x)
-        return self.head(x), features
 
-
-class PatchGAN(nn.Module):
+class PatchGAN(_BlocksThenHead):
     """pix2pix PatchGAN: ``n_layers`` stride-2 4×4 convolutions, one stride-1, one logit per patch
     (70×70 receptive field with the defaults).
 
@@ -125,14 +130,6 @@ class PatchGAN(nn.Module):
         blocks.append(_conv_block(cin, cout, stride=1, norm=True))
         self.blocks = nn.ModuleList(blocks)
         self.head = nn.Conv2d(cout, 1, 4, stride=1, padding=1)
-
-    def forward(self, image, mask, condition=None):
-        x = _with_condition(image, condition, self.cond_channels)
-        features = []
-        for block in self.blocks:
-            x = block(x)
-            features.append(x)
-        return self.head(x), features
 
 
 class NLayerDiscriminator(PatchGAN):
