@@ -14,7 +14,7 @@ COMMON=(--no-progress --log-every 50 --seed 0)
 
 declare -A CMD
 CMD[pconv-unet-celeba]="--recipe celeba-pconv --data $D/celeba/train --val-data $D/celeba/val --preset small --size 64 --batch-size 16 --masks lines-irregular --steps 900 --max-minutes 20 --val-every 300 --checkpoint-every 150 --domain faces --dataset-name CelebA-8500 --description 'PConv U-Net (CelebA report), CelebA faces, line + irregular masks, 64 px'"
-CMD[unet-mse-scenes]="--recipe scenes-unet-mse --data $D/scenes/train --val-data $D/scenes/val --preset small --size 128 --batch-size 16 --masks irregular --steps 600 --max-minutes 20 --val-every 300 --checkpoint-every 150 --domain scenes --dataset-name Urban100+SunHays80 --description 'U-Net generator, MSE only (Places GAN report baseline), scene photos, irregular masks, 128 px'"
+CMD[unet-mse-scenes]="--recipe scenes-unet-mse --data $D/scenes/train --val-data $D/scenes/val --preset small --size 128 --batch-size 16 --masks irregular-512 --lr 1e-3 --steps 3000 --max-minutes 22 --val-every 500 --checkpoint-every 250 --domain scenes --dataset-name Urban100+SunHays80 --description 'U-Net generator, MSE only (Places GAN report baseline), scene photos, NVIDIA-like irregular masks, 128 px'"
 CMD[conv-autoencoder-cifar10]="--recipe cifar10-autoencoder --data $D/cifar10/train --val-data $D/cifar10/val --steps 1500 --max-minutes 5 --val-every 500 --checkpoint-every 500 --domain objects --dataset-name CIFAR-10-20000 --description 'Blind conv autoencoder (CIFAR-10 report), CIFAR-10, random black lines, 32 px'"
 CMD[pconv-unet-cifar10]="--recipe cifar10-pconv --data $D/cifar10/train --val-data $D/cifar10/val --steps 1500 --max-minutes 7 --val-every 500 --checkpoint-every 500 --domain objects --dataset-name CIFAR-10-20000 --description 'Partial-conv autoencoder (CIFAR-10 report), CIFAR-10, random black lines, 32 px'"
 CMD[pconv-unet-places-baseline]="--recipe places-pconv-baseline --data $D/celeba/train --val-data $D/celeba/val --preset small --size 64 --batch-size 16 --masks irregular-512 --lr 5e-4 --no-perceptual --steps 1400 --max-minutes 15 --val-every 700 --checkpoint-every 200 --domain faces --dataset-name CelebA-8500 --description 'PConv U-Net baseline, Liu et al. loss (Places cGAN report), CelebA faces, irregular masks, 64 px'"
@@ -24,6 +24,10 @@ CMD[glcic-global-mse-celeba]="--recipe glcic-global-mse --data $D/celeba/train -
 CMD[two-stage-gan-scenes]="--recipe scenes-two-stage --data $D/scenes/train --val-data $D/scenes/val --preset small --size 128 --batch-size 16 --steps 400 --max-minutes 10 --val-every 200 --checkpoint-every 100 --domain scenes --dataset-name Urban100+SunHays80 --description 'Two-stage coarse-to-refine GAN with local+global discriminators (Places GAN report), scene photos, shape masks, 128 px'"
 CMD[lama-ffc-celeba]="--recipe lama-ffc --data $D/celeba/train --val-data $D/celeba/val --preset small --size 64 --batch-size 8 --masks irregular-512 --steps 1500 --max-minutes 12 --val-every 500 --checkpoint-every 250 --domain faces --dataset-name CelebA-8500 --description 'LaMa-style Fourier-convolution generator (masked L1 + NS-GAN/R1 + feature matching), CelebA faces, irregular masks, 64 px'"
 
+# Second sessions: the same run continued with --resume (step, optimiser and RNG state), for the
+# face model that carries the quality bar.
+CMD[pconv-unet-places-baseline:continue]="${CMD[pconv-unet-places-baseline]/--steps 1400 --max-minutes 15/--steps 4000 --max-minutes 22} --resume"
+
 ORDER=(pconv-unet-celeba unet-mse-scenes conv-autoencoder-cifar10 pconv-unet-cifar10 pconv-unet-places-baseline
        pconv-rn-gan-celeba glcic-masked-mse-celeba glcic-global-mse-celeba two-stage-gan-scenes lama-ffc-celeba)
 names=("$@"); [ ${#names[@]} -gt 0 ] || names=("${ORDER[@]}")
@@ -31,9 +35,10 @@ names=("$@"); [ ${#names[@]} -gt 0 ] || names=("${ORDER[@]}")
 mkdir -p runs checkpoints
 for name in "${names[@]}"; do
   [ -n "${CMD[$name]:-}" ] || { echo "unknown checkpoint name: $name (known: ${ORDER[*]})" >&2; exit 2; }
+  run=${name%%:*}                       # "NAME:continue" resumes runs/NAME
   echo "== $name"
-  eval "$PY -m train ${CMD[$name]} --out runs/$name --name $name ${COMMON[*]}" 2>&1 | tee "runs/$name.log"
-  rm -rf "checkpoints/$name" && mkdir -p "checkpoints/$name"
-  cp runs/$name/{config.json,model.safetensors,README.md} "checkpoints/$name/"
-  [ -f "runs/$name/samples.png" ] && cp "runs/$name/samples.png" "checkpoints/$name/"
+  eval "$PY -m train ${CMD[$name]} --out runs/$run --name $run ${COMMON[*]}" 2>&1 | tee -a "runs/$run.log"
+  rm -rf "checkpoints/$run" && mkdir -p "checkpoints/$run"
+  cp runs/$run/{config.json,model.safetensors,README.md} "checkpoints/$run/"
+  if [ -f "runs/$run/samples.png" ]; then cp "runs/$run/samples.png" "checkpoints/$run/"; fi
 done
