@@ -16,7 +16,7 @@ PYEOF
 EVAL=($PY -m train.evaluate --masks nvidia --seed 0 --no-progress)
 faces=$(models_of faces); scenes=$(models_of scenes); objects=$(models_of objects)
 [ -n "$faces" ] && "${EVAL[@]}" --models $faces opencv-telea opencv-ns --images $D/celeba/val --size 64 \
-  --images-per-bucket 250 --masks-per-image 1 --out outputs/eval/celeba-val-64
+  --images-per-bucket 500 --masks-per-image 1 --out outputs/eval/celeba-val-64
 [ -n "$scenes" ] && "${EVAL[@]}" --models $scenes opencv-telea opencv-ns --images $D/scenes/val --size 128 \
   --images-per-bucket 18 --masks-per-image 5 --out outputs/eval/scenes-val-128
 [ -n "$objects" ] && "${EVAL[@]}" --models $objects opencv-telea opencv-ns --images $D/cifar10/val --size 32 \

@@ -88,6 +88,31 @@ def _pair_table(results: dict | None, a: str, b: str, title: str, claim: str) ->
     return out
 
 
+def _bar(results: dict | None, label: str, first_bucket: int) -> list[str]:
+    """Does the best learned model (mean PSNR over all pairs) beat both baselines on PSNR and SSIM
+    in every bucket from ``first_bucket`` on? Stated per bucket, from the figures."""
+    if results is None:
+        return [f"- {label}: not evaluated.", ""]
+    learned = [m for m, r in results["models"].items() if r.get("kind") == "learned"]
+    if not learned:
+        return [f"- {label}: no learned model evaluated.", ""]
+    best = max(learned, key=lambda m: results["models"][m]["summary"]["all"]["psnr"])
+    buckets = results["buckets"][first_bucket:]
+    rows = ["| bucket | " + best + " PSNR / SSIM | best baseline PSNR / SSIM | beats both on both |", "|---|---:|---:|---|"]
+    wins = 0
+    for bucket in buckets:
+        mine = results["models"][best]["summary"][bucket]
+        base = {b: results["models"][b]["summary"][bucket] for b in BASELINES if b in results["models"]}
+        top_psnr = max(v["psnr"] for v in base.values())
+        top_ssim = max(v["ssim"] for v in base.values())
+        ok = mine["psnr"] > top_psnr and mine["ssim"] > top_ssim
+        wins += ok
+        rows.append(f"| {bucket} | {mine['psnr']:.2f} / {mine['ssim']:.4f} | {top_psnr:.2f} / {top_ssim:.4f} | {'yes' if ok else 'no'} |")
+    verdict = "met" if wins == len(buckets) else f"not met ({wins} of {len(buckets)} buckets)"
+    return [f"**{label}**: best learned model `{best}`; bar (beat Telea and NS on PSNR and SSIM in every bucket "
+            f"from {buckets[0]} on): **{verdict}**.", ""] + rows + [""]
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--eval-root", type=Path, default=ROOT / "outputs" / "eval")
@@ -119,6 +144,9 @@ def main() -> None:
              "(`bash scripts/train_shipped.sh`, commands in each model card), so they are far from the "
              "reports' training budgets: read the comparisons as what these recipes reach on a small "
              "budget, not as a verdict on the papers.", ""]
+    lines += ["## The quality bars", ""]
+    for domain, first_bucket in (("faces", 1), ("scenes", 2)):
+        lines += _bar(results[domain], DOMAIN_SETS[domain][1], first_bucket)
     lines += ["## Each report's comparison under one protocol", ""]
     lines += _pair_table(results["objects"], "conv-autoencoder-cifar10", "pconv-unet-cifar10",
                          "CIFAR-10 report: blind autoencoder vs partial-convolution autoencoder (NVIDIA masks, 32×32)",
