@@ -83,8 +83,11 @@ def _pair_table(results: dict | None, a: str, b: str, title: str, claim: str) ->
            "PSNR (dB) ↑", "", markdown_table(results, "psnr", models=rows), "",
            "SSIM ↑", "", markdown_table(results, "ssim", models=rows), ""]
     pa, pb = (results["models"][m]["summary"]["all"]["psnr"] for m in (a, b))
+    sa, sb = (results["models"][m]["summary"]["all"]["ssim"] for m in (a, b))
     better = a if pa > pb else b
-    out += [f"Measured: **{better}** has the higher mean PSNR over all pairs ({max(pa, pb):.2f} vs {min(pa, pb):.2f} dB).", ""]
+    verdict = "agrees with" if better == b else "**disagrees with**"
+    out += [f"Measured: `{better}` has the higher mean PSNR over all pairs ({max(pa, pb):.2f} vs {min(pa, pb):.2f} dB; "
+            f"SSIM {sa:.4f} for `{a}`, {sb:.4f} for `{b}`): this {verdict} the report's claim.", ""]
     return out
 
 

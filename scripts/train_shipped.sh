@@ -27,6 +27,7 @@ CMD[lama-ffc-celeba]="--recipe lama-ffc --data $D/celeba/train --val-data $D/cel
 # Second sessions: the same run continued with --resume (step, optimiser and RNG state), for the
 # face model that carries the quality bar.
 CMD[pconv-unet-places-baseline:continue]="${CMD[pconv-unet-places-baseline]/--steps 1400 --max-minutes 15/--steps 4000 --max-minutes 22} --resume"
+CMD[pconv-unet-places-baseline:continue2]="${CMD[pconv-unet-places-baseline]/--steps 1400 --max-minutes 15/--steps 4000 --max-minutes 12} --resume"
 
 ORDER=(pconv-unet-celeba unet-mse-scenes conv-autoencoder-cifar10 pconv-unet-cifar10 pconv-unet-places-baseline
        pconv-rn-gan-celeba glcic-masked-mse-celeba glcic-global-mse-celeba two-stage-gan-scenes lama-ffc-celeba)
