@@ -59,6 +59,27 @@ def test_total_variation_is_zero_for_flat_composite_and_sees_only_the_dilated_ho
     assert L.total_variation(far, flat, mask) == 0
 
 
+def test_ssim_loss_is_one_minus_the_evaluation_ssim_of_the_composite():
+    from inpainting.metrics import ssim
+
+    torch.manual_seed(0)
+    target = torch.rand(2, 3, 24, 24)
+    mask = torch.zeros(2, 1, 24, 24)
+    mask[:, :, 6:18, 6:18] = 1
+    assert L.ssim_loss(target, target, mask).abs() < 1e-6
+    noisy = (target + 0.3 * torch.randn_like(target)).requires_grad_(True)
+    loss = L.ssim_loss(noisy, target, mask)
+    composite = (mask * noisy + (1 - mask) * target).clamp(0, 1)
+    assert torch.allclose(loss, 1 - ssim(composite, target).mean())
+    assert loss > 0.05
+    loss.backward()
+    assert noisy.grad[mask.expand_as(noisy) == 1].abs().sum() > 0
+    assert noisy.grad[mask.expand_as(noisy) == 0].abs().sum() == 0  # known pixels are composited away
+    # A smoothed fill of a smooth image scores better than the same fill with pixel noise added.
+    smooth = torch.nn.functional.avg_pool2d(target, 5, 1, 2)
+    assert L.ssim_loss(smooth, smooth, mask) < L.ssim_loss(smooth + 0.05 * torch.randn_like(smooth), smooth, mask)
+
+
 # ----------------------------------------------------------------------------- perceptual / style
 def test_vgg_features_are_pool1_to_pool3(vgg):
     feats = vgg(torch.rand(1, 3, 16, 16))

@@ -250,6 +250,78 @@ def test_resume_refuses_another_recipe(data_dir, tmp_path, tiny_family):
         Trainer(_recipe(name="other"), _options(data_dir, tmp_path / "o", steps=2, resume=True))
 
 
+def test_resume_with_lr_replaces_the_saved_learning_rate(data_dir, tmp_path, tiny_family):
+    recipe = _recipe(optimizer=OptimizerSpec(lr=1e-2, lr_milestones=(0.25,)))
+    Trainer(recipe, _options(data_dir, tmp_path / "o", steps=4, checkpoint_every=2,
+                             command="python -m train first")).fit(stop_at_step=2)
+    kept = Trainer(recipe, _options(data_dir, tmp_path / "o", steps=4, resume=True))
+    assert kept.optimizer.param_groups[0]["lr"] == pytest.approx(1e-3)  # saved: 1e-2 decayed at step 1
+    lowered = Trainer(recipe, _options(data_dir, tmp_path / "o", steps=4, resume=True, lr=4e-3,
+                                       command="python -m train second --lr 4e-3"))
+    assert lowered.step == 2
+    assert lowered.optimizer.param_groups[0]["lr"] == pytest.approx(4e-4)  # the passed decay still applies
+    lowered.fit()
+    assert lowered.optimizer.param_groups[0]["lr"] == pytest.approx(4e-4)
+    card = (tmp_path / "o" / "README.md").read_text()
+    assert ("1. from step 0: `python -m train first`\n2. from step 2: `python -m train second --lr 4e-3`"
+            in card)
+    assert "| Last command | `python -m train second --lr 4e-3` |" in card
+
+
+def test_loss_overrides_add_reweight_and_drop_terms(data_dir, tmp_path, tiny_family):
+    recipe = _recipe(losses=(LossTerm("l1_valid", 1.0), LossTerm("l1_hole", 6.0), LossTerm("tv", 0.1)))
+    trainer = Trainer(recipe, _options(data_dir, tmp_path / "o", steps=2, loss_weights={"ssim": 2.0, "tv": 0,
+                                                                                        "l1_hole": 3.0}))
+    assert [(name, weight) for name, weight, _ in trainer.loss_terms] == [("l1_valid", 1.0), ("l1_hole", 3.0),
+                                                                         ("ssim", 2.0)]
+    trainer.fit()
+    assert inpainting.load_model(tmp_path / "o") is not None
+    with pytest.raises(KeyError, match="unknown loss.*'nope'.*known: .*ssim"):
+        Trainer(recipe, _options(data_dir, tmp_path / "p", steps=1, loss_weights={"nope": 1.0}))
+    with pytest.raises(ValueError, match="no loss term"):
+        Trainer(recipe, _options(data_dir, tmp_path / "q", steps=1,
+                                 loss_weights={"l1_valid": 0, "l1_hole": 0, "tv": 0}))
+
+
+def test_cli_loss_flag_is_checked_and_recorded_in_the_card(data_dir, tmp_path, capsys, tiny_family):
+    base = ["--recipe", "cifar10-autoencoder", "--data", str(data_dir), "--out", str(tmp_path / "o"), "--size", "16",
+            "--batch-size", "4", "--steps", "1", "--preset", "tiny", "--device", "cpu", "--no-progress",
+            "--val-every", "0"]
+    for bad, message in ((["--loss", "ssim"], "takes NAME=WEIGHT"), (["--loss", "sim=1"], "unknown loss 'sim'"),
+                         (["--loss", "ssim=-1"], ">= 0"), (["--loss", "ssim=x"], "must be a number")):
+        with pytest.raises(SystemExit) as exit_info:
+            cli.main(base + bad)
+        assert exit_info.value.code == 2
+        assert message in capsys.readouterr().err
+    for bad, message in ((["--crop-scales", "1,x"], "comma-separated numbers"), (["--crop-scales", "0.5,2"], ">= 1")):
+        with pytest.raises(SystemExit) as exit_info:
+            cli.main(base + bad)
+        assert exit_info.value.code == 2
+        assert message in capsys.readouterr().err
+    assert cli.main(base + ["--loss", "ssim=0.5", "--crop-scales", "1,1.25"]) == 0
+    card = (tmp_path / "o" / "README.md").read_text()
+    assert "--loss ssim=0.5" in card and "0.5×ssim" in card
+    assert "| Crops | random squares of 1, 1.25 × 16 px" in card
+
+
+def test_crop_scales_override_reaches_the_training_crops(data_dir, tmp_path, tiny_family):
+    trainer = Trainer(_recipe(), _options(data_dir, tmp_path / "o", steps=1, crop_scales=(1.0, 1.25)))
+    assert trainer.recipe.crop_scales == (1.0, 1.25)
+    assert trainer.train_set.crop.scales == (1.0, 1.25)
+    from train.data import MultiScaleRandomCrop
+    crop = MultiScaleRandomCrop(16, scales=(1.0, 1.25, 3.0))
+    torch.manual_seed(0)
+    sides = set()
+    image = torch.arange(24 * 20, dtype=torch.float32).reshape(1, 24, 20)
+    for _ in range(50):
+        out = crop(image)
+        assert out.shape[-2:] == (16, 16)
+        sides.add(round(float(out[0, 0, -1] - out[0, 0, 0])))  # horizontal extent of the crop, in source px
+    # Two crop sides only: 16 px (no resize, extent 15) and 20 px resized to 16 (extent ~18-19); 3.0 (48 px)
+    # never fits the 20 px short side.
+    assert len(sides) == 2 and min(sides) == 15 and 17 <= max(sides) <= 19
+
+
 class _FailsWhilePickled:
     def __reduce__(self):
         raise OSError("disk full")

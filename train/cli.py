@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shlex
 import sys
 import warnings
 
 from train.data import NVIDIA_MASKS, DataError
-from train.losses import MissingWeightsError
+from train.losses import LOSSES, MissingWeightsError
 from train.recipes import get_recipe, list_recipes
 from train.trainer import CheckpointError, TrainOptions, Trainer
 
@@ -46,8 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--model-option", action="append", default=[], metavar="KEY=VALUE",
                        help="model config entry over the preset's, VALUE as JSON or a plain string "
                             "(e.g. norm=region, channels=[16,32]); repeatable")
-    model.add_argument("--lr", type=float, help="generator learning rate")
+    model.add_argument("--lr", type=float, help="generator learning rate (with --resume: replaces the saved one)")
+    model.add_argument("--loss", action="append", default=[], metavar="NAME=WEIGHT",
+                       help="generator loss term over the recipe's: a new NAME adds it, a known one takes WEIGHT, "
+                            "0 drops it (e.g. ssim=1, tv=0); repeatable; names: " + ", ".join(LOSSES))
     model.add_argument("--masks", help=f"mask generator (a name in inpainting.masks.MASK_PRESETS or {NVIDIA_MASKS})")
+    model.add_argument("--crop-scales", metavar="S1,S2,...",
+                       help="training crop sides in multiples of --size, drawn uniformly among those that fit the "
+                            "photo (e.g. 1,2,3,4.5: 4.5 at --size 128 covers a 576 px photo whole)")
     model.add_argument("--masks-per-image", type=int, help="different masks drawn per image")
     model.add_argument("--mask-dir", help="NVIDIA irregular-mask folder (e.g. ../shared/data/masks/nvidia_irregular)")
     model.add_argument("--vgg-weights", help="torchvision vgg16-397923af.pth for perceptual/style losses "
@@ -88,6 +95,38 @@ def _parse_model_options(items: list[str]) -> dict:
     return options
 
 
+def _parse_loss_weights(items: list[str]) -> dict[str, float]:
+    """``["ssim=1", "tv=0"]`` -> ``{"ssim": 1.0, "tv": 0.0}``."""
+    weights = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ValueError(f"--loss takes NAME=WEIGHT, got {item!r}")
+        if name not in LOSSES:
+            raise ValueError(f"--loss {item}: unknown loss {name!r}; known: {', '.join(LOSSES)}")
+        try:
+            weight = float(value)
+        except ValueError:
+            raise ValueError(f"--loss {item}: WEIGHT must be a number, got {value!r}") from None
+        if not math.isfinite(weight) or weight < 0:
+            raise ValueError(f"--loss {item}: WEIGHT must be a finite number >= 0 (0 drops the term)")
+        weights[name] = weight
+    return weights
+
+
+def _parse_crop_scales(text: str | None) -> tuple[float, ...] | None:
+    """``"1,2,4.5"`` -> ``(1.0, 2.0, 4.5)``; each scale a finite number >= 1."""
+    if text is None:
+        return None
+    try:
+        scales = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise ValueError(f"--crop-scales takes comma-separated numbers such as 1,2,3, got {text!r}") from None
+    if not all(math.isfinite(s) and s >= 1 for s in scales):
+        raise ValueError(f"--crop-scales {text}: every scale must be a number >= 1 (1 = a crop of --size px)")
+    return scales
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -101,14 +140,16 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         model_options = _parse_model_options(args.model_option)
+        loss_weights = _parse_loss_weights(args.loss)
+        crop_scales = _parse_crop_scales(args.crop_scales)
     except ValueError as err:
         parser.error(str(err))
     options = TrainOptions(
         data=args.data, out=args.out, val_data=args.val_data, size=args.size, batch_size=args.batch_size,
         steps=args.steps, epochs=args.epochs, max_minutes=args.max_minutes, device=args.device,
         mixed_precision=args.mixed_precision, seed=args.seed, resume=args.resume, preset=args.preset,
-        model_options=model_options, lr=args.lr,
-        masks=args.masks, masks_per_image=args.masks_per_image, mask_dir=args.mask_dir,
+        model_options=model_options, loss_weights=loss_weights, lr=args.lr,
+        masks=args.masks, masks_per_image=args.masks_per_image, crop_scales=crop_scales, mask_dir=args.mask_dir,
         vgg_weights=args.vgg_weights, no_perceptual=args.no_perceptual, workers=args.workers,
         download=args.download, val_every=args.val_every, val_images=args.val_images,
         checkpoint_every=args.checkpoint_every, log_every=args.log_every, name=args.name,

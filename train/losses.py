@@ -4,7 +4,8 @@ VGG-16 perceptual and style terms, and the adversarial losses as small strategy 
 Conventions (STYLE.md): images ``B×3×H×W`` in [0, 1], masks ``B×1×H×W`` in {0, 1}, 1 = hole.
 
 * Reconstruction: :func:`mse`, :func:`masked_mse`, :func:`weighted_mse`, :func:`masked_l1`,
-  :func:`l1_valid`, :func:`l1_hole`, :func:`total_variation`.
+  :func:`l1_valid`, :func:`l1_hole`, :func:`total_variation`, :func:`ssim_loss` (1 - SSIM of the
+  composite, the structural term of Zhao et al. 2017's L1 + SSIM mix, https://arxiv.org/abs/1511.08861).
 * Perceptual / style (Liu et al. 2018, https://arxiv.org/abs/1804.07723; Gatys et al. 2016):
   :class:`VGG16Features` over torchvision's VGG-16 pool1-pool3, :func:`perceptual_loss`,
   :func:`style_loss`. Weights come from the local torch hub cache or a path; nothing is downloaded.
@@ -41,6 +42,7 @@ __all__ = [
     "l1_valid",
     "l1_hole",
     "total_variation",
+    "ssim_loss",
     "perceptual_loss",
     "style_loss",
     "gram_matrix",
@@ -106,6 +108,19 @@ def total_variation(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor
     dh = (comp[:, :, :, 1:] - comp[:, :, :, :-1]).abs() * torch.maximum(region[:, :, :, 1:], region[:, :, :, :-1])
     dv = (comp[:, :, 1:, :] - comp[:, :, :-1, :]).abs() * torch.maximum(region[:, :, 1:, :], region[:, :, :-1, :])
     return dh.mean() + dv.mean()
+
+
+def ssim_loss(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """``1 - SSIM`` of the composited image against the target, with the evaluation's SSIM window
+    (11×11 Gaussian, σ = 1.5, data range 1; :func:`inpainting.metrics.ssim`), averaged over the batch.
+
+    PSNR-trained fills tend to carry pixel-level noise that L1/MSE barely penalise but SSIM does;
+    this term targets it directly. The composite is clamped to [0, 1] (the range the metric accepts).
+    """
+    from inpainting.metrics import ssim
+
+    comp = (mask * pred + (1 - mask) * target).clamp(0, 1)
+    return 1 - ssim(comp, target).mean()
 
 
 # --------------------------------------------------------------------------- VGG-16 features
@@ -229,6 +244,7 @@ LOSSES: dict[str, LossInfo] = {
     "l1_valid": LossInfo(l1_valid),
     "l1_hole": LossInfo(l1_hole),
     "tv": LossInfo(total_variation),
+    "ssim": LossInfo(ssim_loss),
     "perceptual": LossInfo(perceptual_loss, needs_vgg=True),
     "style": LossInfo(style_loss, needs_vgg=True),
 }

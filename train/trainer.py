@@ -45,7 +45,7 @@ from train.data import (DataError, InpaintingDataset, MaskSpec, build_augmentati
                         make_loader, open_source)
 from train.discriminators import create_discriminator
 from train.losses import ADVERSARIAL, LOSSES, MissingWeightsError, VGG16Features, feature_matching_loss
-from train.recipes import OptimizerSpec, Phase, Recipe
+from train.recipes import LossTerm, OptimizerSpec, Phase, Recipe
 
 __all__ = ["OPTIMIZERS", "TrainOptions", "Trainer", "CheckpointError", "save_checkpoint", "load_checkpoint",
            "apply_overrides"]
@@ -71,8 +71,13 @@ class TrainOptions:
         data: a folder of images or ``cifar10:ROOT`` / ``celeba:ROOT`` / ``places365:ROOT``.
         out: the output folder (see the module docstring).
         val_data: validation images (default: a fixed subset of the training images).
-        size, batch_size, preset, lr, masks, masks_per_image: override the recipe.
+        size, batch_size, preset, lr, masks, masks_per_image, crop_scales: override the recipe
+            (crop_scales: the training crops' sides in multiples of ``size``, see
+            :class:`train.data.MultiScaleRandomCrop`).
         model_options: model config entries merged over the recipe's (e.g. ``{"norm": "region"}``).
+        loss_weights: generator loss terms over the recipe's, by name in :data:`train.losses.LOSSES`:
+            a new name adds a term, a known one takes the new weight, weight 0 drops it
+            (e.g. ``{"ssim": 1.0, "tv": 0}``).
         steps: optimisation steps (wins over ``epochs``); epochs: passes over the data.
         max_minutes: time budget of this invocation; the run stops cleanly and saves the model.
         device: ``auto``, ``cpu`` or ``cuda``; mixed_precision: ``no``, ``fp16`` or ``bf16``.
@@ -100,9 +105,11 @@ class TrainOptions:
     resume: bool = False
     preset: str | None = None
     model_options: dict[str, Any] = field(default_factory=dict)
+    loss_weights: dict[str, float] = field(default_factory=dict)
     lr: float | None = None
     masks: str | None = None
     masks_per_image: int | None = None
+    crop_scales: tuple[float, ...] | None = None
     mask_dir: str | None = None
     vgg_weights: str | None = None
     no_perceptual: bool = False
@@ -123,7 +130,7 @@ class TrainOptions:
 def apply_overrides(recipe: Recipe, options: TrainOptions) -> Recipe:
     """The recipe with the command-line overrides applied."""
     changes: dict[str, Any] = {}
-    for key in ("size", "batch_size", "preset", "masks_per_image", "domain"):
+    for key in ("size", "batch_size", "preset", "masks_per_image", "domain", "crop_scales"):
         value = getattr(options, key)
         if value is not None:
             changes[key] = value
@@ -133,7 +140,26 @@ def apply_overrides(recipe: Recipe, options: TrainOptions) -> Recipe:
         changes["model_options"] = {**recipe.model_options, **options.model_options}
     if options.lr is not None:
         changes["optimizer"] = OptimizerSpec(**{**asdict(recipe.optimizer), "lr": options.lr})
+    if options.loss_weights:
+        changes["losses"] = _override_losses(recipe, options.loss_weights)
     return recipe.replace(**changes) if changes else recipe
+
+
+def _override_losses(recipe: Recipe, weights: dict[str, float]) -> tuple[LossTerm, ...]:
+    unknown = [name for name in weights if name not in LOSSES]
+    if unknown:
+        raise KeyError(f"unknown loss(es) {', '.join(map(repr, unknown))} in the loss overrides; "
+                       f"known: {', '.join(LOSSES)}")
+    for name, weight in weights.items():
+        if not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight < 0:
+            raise ValueError(f"loss {name!r}: weight must be a finite number >= 0 (0 drops the term), got {weight!r}")
+    terms = [LossTerm(t.name, float(weights.get(t.name, t.weight)), t.options) for t in recipe.losses]
+    known = {t.name for t in recipe.losses}
+    terms += [LossTerm(name, float(weight)) for name, weight in weights.items() if name not in known]
+    terms = tuple(t for t in terms if t.weight > 0)
+    if not terms:
+        raise ValueError(f"the loss overrides {weights} leave recipe {recipe.name} with no loss term")
+    return terms
 
 
 # --------------------------------------------------------------------------- checkpoints
@@ -349,6 +375,7 @@ class Trainer:
         self.wall_time = 0.0
         self.metrics: dict[str, float] = {}
         self.history: list[dict[str, Any]] = []
+        self.commands: list[dict[str, Any]] = []  # every invocation of this run: {"from_step", "command"}
         self.images_seen = 0
         self.stop_reason = "not started"
         self.writer = None
@@ -410,6 +437,7 @@ class Trainer:
             "images_seen": self.images_seen,
             "metrics": dict(self.metrics),
             "history": json.dumps(self.history),
+            "commands": json.dumps(self.commands),
             "model": self.net.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict(),
@@ -431,6 +459,14 @@ class Trainer:
             raise CheckpointError(f"{self.checkpoint_path} does not fit this model (other model options?): {err}") from err
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
+        if self.options.lr is not None:
+            # An explicit --lr on resume wins over the learning rate saved in the optimiser state
+            # (the schedule's decays already passed still apply).
+            self.scheduler.base_lrs = [self.options.lr] * len(self.optimizer.param_groups)
+            passed = sum(1 for m in self.scheduler.milestones.elements() if m <= self.scheduler.last_epoch)
+            for group in self.optimizer.param_groups:
+                group["initial_lr"] = self.options.lr
+                group["lr"] = self.options.lr * self.recipe.optimizer.lr_gamma ** passed
         if self.discriminator is not None:
             self._unwrap(self.discriminator).load_state_dict(state["discriminator"])
             self.d_optimizer.load_state_dict(state["d_optimizer"])
@@ -439,6 +475,7 @@ class Trainer:
         self.images_seen = int(state.get("images_seen", 0))
         self.metrics = dict(state.get("metrics", {}))
         self.history = json.loads(state.get("history", "[]"))
+        self.commands = json.loads(state.get("commands", "[]"))
         _set_rng_state(state["rng"])
 
     def save_checkpoint(self) -> Path | None:
@@ -585,6 +622,7 @@ class Trainer:
         interrupted run, as in the tests). Returns the model folder (None when stopped early)."""
         acc, options = self.accelerator, self.options
         main = acc.is_main_process
+        self.commands.append({"from_step": self.step, "command": options.command or self._command()})
         if main:
             self.train_dir.mkdir(parents=True, exist_ok=True)
             from torch.utils.tensorboard import SummaryWriter
@@ -707,6 +745,8 @@ class Trainer:
                               f"({len(self.train_source)} images)"),
             ("Validation data", f"{self.val_label} ({len(self.val_set)} images)"),
             ("Resolution", f"{recipe.size}×{recipe.size}"),
+            ("Crops", "random squares of " + ", ".join(f"{s:g}" for s in recipe.crop_scales)
+             + f" × {recipe.size} px (those that fit the photo), resized to {recipe.size} px"),
             ("Masks", f"{recipe.masks}" + (f", {recipe.masks_per_image} per image" if recipe.masks_per_image > 1 else "")),
             ("Loss", used + (f" (left out: {', '.join(self.dropped_terms)})" if self.dropped_terms else "")),
             ("Optimizer", f"{recipe.optimizer.name} lr {recipe.optimizer.lr:g}"),
@@ -716,9 +756,12 @@ class Trainer:
             ("Wall time", f"{self.wall_time / 60:.1f} min ({self.images_seen / max(self.wall_time, 1e-9):.1f} images/s)"),
             ("Device", self._device_label()),
             ("Seed", str(options.seed)),
-            ("Command", f"`{options.command or self._command()}`"),
+            ("Command" if len(self.commands) <= 1 else "Last command", f"`{options.command or self._command()}`"),
         ]
         lines = ["## Training", "", "| | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows]
+        if len(self.commands) > 1:
+            lines += ["", "The run was continued with `--resume`; its invocations in order:", ""]
+            lines += [f"{i}. from step {c['from_step']}: `{c['command']}`" for i, c in enumerate(self.commands, 1)]
         if recipe.notes:
             lines += ["", f"Recipe notes: {recipe.notes}"]
         defaults = asdict(TrainOptions(data="", out=""))
