@@ -322,6 +322,25 @@ def test_crop_scales_override_reaches_the_training_crops(data_dir, tmp_path, tin
     assert len(sides) == 2 and min(sides) == 15 and 17 <= max(sides) <= 19
 
 
+def test_init_from_copies_a_trained_model_and_checks_it_fits(data_dir, tmp_path, tiny_family):
+    Trainer(_recipe(), _options(data_dir, tmp_path / "a", steps=2)).fit()
+    trained = inpainting.load_model(tmp_path / "a")
+    fresh = Trainer(_recipe(), _options(data_dir, tmp_path / "b", steps=1, seed=5))
+    assert _changed(_params(trained), fresh.net)  # a different seed starts elsewhere
+    tuned = Trainer(_recipe(), _options(data_dir, tmp_path / "c", steps=1, seed=5, init_from=str(tmp_path / "a")))
+    assert not _changed(_params(trained), tuned.net)
+    tuned.fit()
+    assert _changed(_params(trained), tuned.net)  # and training goes on from there
+    assert f"| Initialised from | `{tmp_path / 'a'}` (all weights) |" in (tmp_path / "c" / "README.md").read_text()
+    with pytest.raises(ValueError, match="do not fit preset 'tiny'"):
+        Trainer(_recipe(model_options={"width": 4}), _options(data_dir, tmp_path / "d", steps=1,
+                                                               init_from=str(tmp_path / "a")))
+    with pytest.raises(ValueError, match="'opencv-telea'.*same architecture"):
+        Trainer(_recipe(), _options(data_dir, tmp_path / "e", steps=1, init_from="opencv-telea"))
+    with pytest.raises(ValueError, match="--init-from nowhere/x: .*unknown model|--init-from nowhere/x: could not"):
+        Trainer(_recipe(), _options(data_dir, tmp_path / "f", steps=1, init_from="nowhere/x"))
+
+
 class _FailsWhilePickled:
     def __reduce__(self):
         raise OSError("disk full")

@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--model-option", action="append", default=[], metavar="KEY=VALUE",
                        help="model config entry over the preset's, VALUE as JSON or a plain string "
                             "(e.g. norm=region, channels=[16,32]); repeatable")
+    model.add_argument("--init-from", metavar="MODEL",
+                       help="start from the weights of a trained model of the same architecture and preset "
+                            "(a shipped name, a folder or a Hub repo id): fine-tuning or transfer to new data")
     model.add_argument("--lr", type=float, help="generator learning rate (with --resume: replaces the saved one)")
     model.add_argument("--loss", action="append", default=[], metavar="NAME=WEIGHT",
                        help="generator loss term over the recipe's: a new NAME adds it, a known one takes WEIGHT, "
@@ -147,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     options = TrainOptions(
         data=args.data, out=args.out, val_data=args.val_data, size=args.size, batch_size=args.batch_size,
         steps=args.steps, epochs=args.epochs, max_minutes=args.max_minutes, device=args.device,
-        mixed_precision=args.mixed_precision, seed=args.seed, resume=args.resume, preset=args.preset,
+        mixed_precision=args.mixed_precision, seed=args.seed, resume=args.resume, init_from=args.init_from, preset=args.preset,
         model_options=model_options, loss_weights=loss_weights, lr=args.lr,
         masks=args.masks, masks_per_image=args.masks_per_image, crop_scales=crop_scales, mask_dir=args.mask_dir,
         vgg_weights=args.vgg_weights, no_perceptual=args.no_perceptual, workers=args.workers,

@@ -83,6 +83,8 @@ class TrainOptions:
         device: ``auto``, ``cpu`` or ``cuda``; mixed_precision: ``no``, ``fp16`` or ``bf16``.
         seed: seeds the model initialisation, the data order, crops, augmentations and masks.
         resume: continue from ``out/training/checkpoint.pt``.
+        init_from: start from the weights of a trained model of the same architecture and configuration
+            (a shipped name, a ``save_pretrained`` folder or a Hub repo id): fine-tuning, transfer.
         mask_dir: the NVIDIA irregular-mask folder for recipes that use it.
         vgg_weights: a ``vgg16-397923af.pth`` file; no_perceptual: drop the VGG-16 terms.
         workers: data-loading processes; download: let torchvision datasets download.
@@ -103,6 +105,7 @@ class TrainOptions:
     mixed_precision: str = "no"
     seed: int = 0
     resume: bool = False
+    init_from: str | None = None
     preset: str | None = None
     model_options: dict[str, Any] = field(default_factory=dict)
     loss_weights: dict[str, float] = field(default_factory=dict)
@@ -329,6 +332,8 @@ class Trainer:
         # ---- model
         info = inpainting.get_architecture(recipe.architecture)
         self.model = inpainting.create_model(recipe.architecture, recipe.preset, **recipe.model_options)
+        if options.init_from:
+            self._init_from(options.init_from)
         multiple = int(getattr(self.model, "pad_multiple", 1) or 1)
         if recipe.size % multiple:
             raise ValueError(f"--size {recipe.size} is not a multiple of {multiple}, which {recipe.architecture} "
@@ -388,6 +393,24 @@ class Trainer:
         random.seed(seed)
         np.random.seed(seed)  # noqa: NPY002 - third-party code only; ours passes generators
         torch.manual_seed(seed)
+
+    def _init_from(self, spec: str) -> None:
+        """Copy the weights of the trained model ``spec`` into the fresh model (strict: same layers and shapes)."""
+        try:
+            source = inpainting.load_model(spec, device="cpu")
+        except inpainting.WeightsError as err:
+            raise ValueError(f"--init-from {spec}: {err}") from err
+        theirs = getattr(source, "architecture", type(source).__name__)
+        if type(source) is not type(self.model):
+            raise ValueError(f"--init-from {spec}: it is a {theirs!r} model, but recipe {self.recipe.name} trains "
+                             f"{self.recipe.architecture!r}; give a checkpoint of the same architecture")
+        try:
+            self.model.load_state_dict(source.state_dict())
+        except RuntimeError as err:
+            first = str(err).strip().splitlines()[1:2] or [str(err)]
+            raise ValueError(f"--init-from {spec}: its weights do not fit preset {self.recipe.preset!r} "
+                             f"{json.dumps(self.recipe.model_options)} (other channels or layers?): "
+                             f"{first[0].strip()}") from err
 
     def _build_losses(self, vgg: nn.Module | None):
         """``[(name, weight, fn(pred, target, mask))]`` and the names of the VGG terms left out."""
@@ -741,6 +764,7 @@ class Trainer:
             ("Reproduces", recipe.report),
             ("Model", f"`{recipe.architecture}` preset `{recipe.preset}`"
              + (f" {json.dumps(recipe.model_options)}" if recipe.model_options else "")),
+            *([("Initialised from", f"`{options.init_from}` (all weights)")] if options.init_from else []),
             ("Training data", f"{options.dataset_name or _describe_source(options.data)} "
                               f"({len(self.train_source)} images)"),
             ("Validation data", f"{self.val_label} ({len(self.val_set)} images)"),
