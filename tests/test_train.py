@@ -268,6 +268,15 @@ def test_resume_with_lr_replaces_the_saved_learning_rate(data_dir, tmp_path, tin
     assert "| Last command | `python -m train second --lr 4e-3` |" in card
 
 
+def test_a_resumed_run_rewrites_the_card_of_the_earlier_invocation(data_dir, tmp_path, tiny_family):
+    Trainer(_recipe(), _options(data_dir, tmp_path / "o", steps=1, command="python -m train one")).fit()
+    assert "| Steps | 1 of 1 " in (tmp_path / "o" / "README.md").read_text()
+    Trainer(_recipe(), _options(data_dir, tmp_path / "o", steps=3, resume=True, command="python -m train two")).fit()
+    card = (tmp_path / "o" / "README.md").read_text()
+    assert "| Steps | 3 of 3 " in card and "| Steps | 1 of 1 " not in card
+    assert "1. from step 0: `python -m train one`\n2. from step 1: `python -m train two`" in card
+
+
 def test_loss_overrides_add_reweight_and_drop_terms(data_dir, tmp_path, tiny_family):
     recipe = _recipe(losses=(LossTerm("l1_valid", 1.0), LossTerm("l1_hole", 6.0), LossTerm("tv", 0.1)))
     trainer = Trainer(recipe, _options(data_dir, tmp_path / "o", steps=2, loss_weights={"ssim": 2.0, "tv": 0,

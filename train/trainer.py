@@ -815,6 +815,9 @@ class Trainer:
 
             save_image(self._last_grid, self.out / "samples.png")
         title = self.options.name or f"{self.recipe.architecture} ({self.recipe.name})"
+        # huggingface_hub keeps a README.md that already exists; the one left by an earlier invocation
+        # of this run (a time budget, then --resume) describes older weights, so it is replaced.
+        (self.out / "README.md").unlink(missing_ok=True)
         model.save_pretrained(self.out, metadata=self.metadata(),
                               model_card_kwargs={"title": title, "training": self.training_card(),
                                                  "evaluation": self.evaluation_card()})

@@ -1,0 +1,61 @@
+"""The shipped checkpoints are complete, small, evaluated and listed where users look for them."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import inpainting
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = sorted(p.name for p in (ROOT / "checkpoints").iterdir() if (p / "config.json").is_file())
+SIZE_AIM = 30 * 1024 * 1024
+
+
+def test_there_are_shipped_checkpoints_for_every_domain():
+    domains = {json.loads((ROOT / "checkpoints" / n / "config.json").read_text())["inpainting_hub"]["domain"]
+               for n in SHIPPED}
+    assert domains == {"faces", "scenes", "objects"}
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_checkpoint_folder_is_complete_small_and_evaluated(name):
+    folder = ROOT / "checkpoints" / name
+    assert sorted(p.name for p in folder.iterdir()) == ["README.md", "config.json", "model.safetensors", "samples.png"]
+    assert (folder / "model.safetensors").stat().st_size < SIZE_AIM
+    meta = json.loads((folder / "config.json").read_text())["inpainting_hub"]
+    assert meta["name"] == name and meta["description"] and meta["command"].startswith("python -m train ")
+    evaluation = meta["evaluation"]
+    assert 10 < evaluation["psnr"] < 50 and 0 < evaluation["ssim"] < 1
+    card = (folder / "README.md").read_text()
+    assert card.count("## Evaluation") == 1 and "## Training" in card
+    # The card's evaluation table agrees with the metadata the app ranks models by.
+    row = next(line for line in card.split("## Evaluation", 1)[1].split("### SSIM")[0].splitlines()
+               if line.startswith(f"| {name} "))
+    assert row.rstrip(" |").split("|")[-1].strip().strip("*") == f"{evaluation['psnr']:.2f}"
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_checkpoint_loads_by_name_and_inpaints_only_the_hole(name):
+    model = inpainting.load_model(name, device="cpu")
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (40, 56, 3), dtype=np.uint8)
+    mask = np.zeros((40, 56), dtype=np.uint8)
+    mask[10:25, 20:40] = 1
+    out = np.asarray(inpainting.inpaint(model, image, mask).convert("RGB"))
+    assert out.shape == image.shape
+    assert np.array_equal(out[mask == 0], image[mask == 0])
+    assert out[mask == 1].any()  # the model saw zeros in the hole; something was painted there
+
+
+def test_readme_and_results_list_every_shipped_checkpoint():
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("<!-- shipped-models: written by scripts/publish_results.py -->", 1)[1]
+    block = block.split("<!-- /shipped-models -->", 1)[0]
+    assert sorted(re.findall(r"^\| `([a-z0-9-]+)` \|", block, flags=re.M)) == SHIPPED
+    results = (ROOT / "RESULTS.md").read_text()
+    for name in SHIPPED:
+        assert f"| {name} |" in results, f"{name} has no row in RESULTS.md"
