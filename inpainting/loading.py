@@ -147,8 +147,9 @@ def load_model(spec: str | os.PathLike, device: str | torch.device | None = None
         model = cls.from_pretrained(text, map_location="cpu", **hub_kwargs)
     else:
         names = [entry.name for entry in available_models()]
+        shown = ", ".join(names[:6]) + (f", … {len(names) - 6} more: inpainting.available_models()" if len(names) > 6 else "")
         raise WeightsError(
-            f"unknown model {text!r}: not a shipped or classical name ({', '.join(names)}), "
+            f"unknown model {text!r}: not a shipped or classical name ({shown}), "
             "not a folder with config.json, and not a Hub repo id of the form org/name"
         )
     return model.to(target).eval()

@@ -25,22 +25,27 @@ CMD[two-stage-gan-scenes]="--recipe scenes-two-stage --data $D/scenes/train --va
 CMD[lama-ffc-celeba]="--recipe lama-ffc --data $D/celeba/train --val-data $D/celeba/val --preset small --size 64 --batch-size 8 --masks irregular-512 --steps 1000 --max-minutes 8 --val-every 500 --checkpoint-every 250 --domain faces --dataset-name CelebA-8500 --description 'LaMa-style Fourier-convolution generator (masked L1 + NS-GAN/R1 + feature matching), CelebA faces, irregular masks, 64 px'"
 # Transfer: the scene PConv starts from the shipped face model (same architecture and preset).
 CMD[pconv-unet-scenes]="--recipe places-pconv-baseline --init-from pconv-unet-places-baseline --data $D/scenes/train --val-data $D/scenes/val --preset small --size 128 --batch-size 16 --masks irregular-512 --crop-scales 1,2,3,4.5 --lr 5e-4 --no-perceptual --loss ssim=1 --steps 20000 --max-minutes 55 --val-every 1000 --val-images 18 --checkpoint-every 200 --domain scenes --dataset-name Urban100+SunHays80 --description 'PConv U-Net, Liu et al. L1/TV loss plus SSIM, scene photos, NVIDIA-like irregular masks, 128 px'"
+CMD[pconv-unet-scenes:finetune]="${CMD[pconv-unet-scenes]/--lr 5e-4 --no-perceptual --loss ssim=1 --steps 20000 --max-minutes 55/--lr 5e-5 --freeze-encoder-norm --no-perceptual --loss ssim=1 --steps 20000 --max-minutes 12} --resume"
 
 # Second sessions: the same run continued with --resume (step, optimiser and RNG state), for the
 # face model that carries the quality bar.
 CMD[pconv-unet-places-baseline:continue]="${CMD[pconv-unet-places-baseline]/--steps 1400 --max-minutes 15/--steps 4000 --max-minutes 22} --resume"
 CMD[pconv-unet-places-baseline:continue2]="${CMD[pconv-unet-places-baseline]/--steps 1400 --max-minutes 15/--steps 4000 --max-minutes 12} --resume"
 # Third session: fine-tuned with an SSIM term (1 - SSIM of the composite) on top of Liu et al.'s L1/TV
-# loss, then with a lower learning rate and a heavier SSIM weight.
+# loss, then with a lower learning rate and a heavier SSIM weight, then Liu et al.'s fine-tuning stage
+# (encoder batch norm frozen, lr 5e-5).
 CMD[pconv-unet-places-baseline:ssim]="${CMD[pconv-unet-places-baseline]/--steps 1400 --max-minutes 15 --val-every 700/--steps 12000 --max-minutes 55 --val-every 1000} --loss ssim=1 --resume"
+CMD[pconv-unet-places-baseline:finetune]="--recipe places-pconv-baseline --data $D/celeba/train --val-data $D/celeba/val --preset small --size 64 --batch-size 16 --masks irregular-512 --lr 5e-5 --freeze-encoder-norm --no-perceptual --loss ssim=2 --steps 30000 --max-minutes 17 --val-every 2000 --checkpoint-every 200 --domain faces --dataset-name CelebA-8500 --description 'PConv U-Net baseline, Liu et al. L1/TV loss plus SSIM (Places cGAN report), CelebA faces, irregular masks, 64 px' --resume"
 CMD[pconv-unet-places-baseline:ssim2]="${CMD[pconv-unet-places-baseline]/--lr 5e-4 --no-perceptual --steps 1400 --max-minutes 15 --val-every 700/--lr 2.5e-4 --no-perceptual --steps 22000 --max-minutes 30 --val-every 2000} --loss ssim=2 --resume"
 
 # The face model's later stages follow its first run in the default order, so a full rerun repeats the chain
-# (where it stops inside a stage depends on the machine: the stages have time budgets).
+# (where it stops inside a stage depends on the machine: the stages have time budgets). The scene PConv
+# starts from the face model as it was after ssim2, before the face model's fine-tuning stage.
 ORDER=(pconv-unet-celeba unet-mse-scenes conv-autoencoder-cifar10 pconv-unet-cifar10 pconv-unet-places-baseline
        pconv-unet-places-baseline:continue pconv-unet-places-baseline:continue2 pconv-unet-places-baseline:ssim
-       pconv-unet-places-baseline:ssim2
-       pconv-rn-gan-celeba glcic-masked-mse-celeba glcic-global-mse-celeba two-stage-gan-scenes lama-ffc-celeba pconv-unet-scenes)
+       pconv-unet-places-baseline:ssim2 pconv-unet-scenes pconv-unet-places-baseline:finetune
+       pconv-unet-scenes:finetune
+       pconv-rn-gan-celeba glcic-masked-mse-celeba glcic-global-mse-celeba two-stage-gan-scenes lama-ffc-celeba)
 names=("$@"); [ ${#names[@]} -gt 0 ] || names=("${ORDER[@]}")
 
 mkdir -p runs checkpoints

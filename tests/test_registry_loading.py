@@ -85,8 +85,13 @@ def test_folder_without_config_and_unknown_names_are_clear_errors(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(WeightsError, match="no config.json"):
         inpainting.load_model(tmp_path / "empty")
-    with pytest.raises(WeightsError, match="unknown model 'not-a-model'"):
+    with pytest.raises(WeightsError, match="unknown model 'not-a-model'") as info:
         inpainting.load_model("not-a-model")
+    names = [entry.name for entry in inpainting.available_models()]
+    message = str(info.value)
+    assert names[0] in message
+    if len(names) > 6:  # a long list is cut, however many checkpoints ship, and says where the rest are
+        assert names[-1] not in message and f"{len(names) - 6} more: inpainting.available_models()" in message
 
 
 def test_hub_repo_id_loads_from_the_offline_cache(tmp_path):

@@ -350,6 +350,24 @@ def test_init_from_copies_a_trained_model_and_checks_it_fits(data_dir, tmp_path,
         Trainer(_recipe(), _options(data_dir, tmp_path / "f", steps=1, init_from="nowhere/x"))
 
 
+def test_freeze_encoder_norm_keeps_encoder_batch_norm_fixed(data_dir, tmp_path, tiny_family):
+    recipe = _recipe(architecture="pconv-unet", preset="tiny", losses=(LossTerm("l1_hole", 6.0), LossTerm("ssim")))
+    trainer = Trainer(recipe, _options(data_dir, tmp_path / "o", steps=3, val_every=2, freeze_encoder_norm=True))
+    encoder = [m for m in trainer.net.encoder.modules() if isinstance(m, nn.BatchNorm2d)]
+    decoder = [m for m in trainer.net.decoder.modules() if isinstance(m, nn.BatchNorm2d)]
+    assert encoder and decoder and trainer.frozen_norms == encoder
+    before = [{k: v.clone() for k, v in m.state_dict().items()} for m in encoder + decoder]
+    trainer.fit()
+    after = [m.state_dict() for m in encoder + decoder]
+    for b, a in zip(before[:len(encoder)], after[:len(encoder)]):
+        assert all(torch.equal(b[k], a[k]) for k in b)  # running stats and affine parameters untouched
+    assert any(not torch.equal(b["running_mean"], a["running_mean"]) for b, a in
+               zip(before[len(encoder):], after[len(encoder):]))
+    assert "encoder batch norm frozen" in (tmp_path / "o" / "README.md").read_text()
+    with pytest.raises(ValueError, match="has no `encoder`"):
+        Trainer(_recipe(), _options(data_dir, tmp_path / "p", steps=1, freeze_encoder_norm=True))
+
+
 class _FailsWhilePickled:
     def __reduce__(self):
         raise OSError("disk full")

@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--init-from", metavar="MODEL",
                        help="start from the weights of a trained model of the same architecture and preset "
                             "(a shipped name, a folder or a Hub repo id): fine-tuning or transfer to new data")
+    model.add_argument("--freeze-encoder-norm", action="store_true",
+                       help="keep the encoder's batch norm in eval mode, parameters frozen (Liu et al.'s fine-tuning "
+                            "stage, with a low --lr such as 5e-5)")
     model.add_argument("--lr", type=float, help="generator learning rate (with --resume: replaces the saved one)")
     model.add_argument("--loss", action="append", default=[], metavar="NAME=WEIGHT",
                        help="generator loss term over the recipe's: a new NAME adds it, a known one takes WEIGHT, "
@@ -150,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     options = TrainOptions(
         data=args.data, out=args.out, val_data=args.val_data, size=args.size, batch_size=args.batch_size,
         steps=args.steps, epochs=args.epochs, max_minutes=args.max_minutes, device=args.device,
-        mixed_precision=args.mixed_precision, seed=args.seed, resume=args.resume, init_from=args.init_from, preset=args.preset,
+        mixed_precision=args.mixed_precision, seed=args.seed, resume=args.resume, init_from=args.init_from, freeze_encoder_norm=args.freeze_encoder_norm, preset=args.preset,
         model_options=model_options, loss_weights=loss_weights, lr=args.lr,
         masks=args.masks, masks_per_image=args.masks_per_image, crop_scales=crop_scales, mask_dir=args.mask_dir,
         vgg_weights=args.vgg_weights, no_perceptual=args.no_perceptual, workers=args.workers,

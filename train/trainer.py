@@ -83,8 +83,11 @@ class TrainOptions:
         device: ``auto``, ``cpu`` or ``cuda``; mixed_precision: ``no``, ``fp16`` or ``bf16``.
         seed: seeds the model initialisation, the data order, crops, augmentations and masks.
         resume: continue from ``out/training/checkpoint.pt``.
+        freeze_encoder_norm: keep the encoder's batch-norm layers in eval mode with frozen parameters
+            (Liu et al. 2018's fine-tuning stage: statistics taken over holes are unreliable).
         init_from: start from the weights of a trained model of the same architecture and configuration
-            (a shipped name, a ``save_pretrained`` folder or a Hub repo id): fine-tuning, transfer.
+            (a shipped name, a ``save_pretrained`` folder or a Hub repo id): fine-tuning, transfer. With
+            ``resume`` the checkpoint's weights win; the option is then only recorded in the card.
         mask_dir: the NVIDIA irregular-mask folder for recipes that use it.
         vgg_weights: a ``vgg16-397923af.pth`` file; no_perceptual: drop the VGG-16 terms.
         workers: data-loading processes; download: let torchvision datasets download.
@@ -106,6 +109,7 @@ class TrainOptions:
     seed: int = 0
     resume: bool = False
     init_from: str | None = None
+    freeze_encoder_norm: bool = False
     preset: str | None = None
     model_options: dict[str, Any] = field(default_factory=dict)
     loss_weights: dict[str, float] = field(default_factory=dict)
@@ -332,8 +336,11 @@ class Trainer:
         # ---- model
         info = inpainting.get_architecture(recipe.architecture)
         self.model = inpainting.create_model(recipe.architecture, recipe.preset, **recipe.model_options)
-        if options.init_from:
+        if options.init_from and not options.resume:  # on resume the checkpoint holds the weights
             self._init_from(options.init_from)
+        self.frozen_norms = self._find_encoder_norms() if options.freeze_encoder_norm else []
+        for module in self.frozen_norms:
+            _requires_grad(module, False)
         multiple = int(getattr(self.model, "pad_multiple", 1) or 1)
         if recipe.size % multiple:
             raise ValueError(f"--size {recipe.size} is not a multiple of {multiple}, which {recipe.architecture} "
@@ -393,6 +400,23 @@ class Trainer:
         random.seed(seed)
         np.random.seed(seed)  # noqa: NPY002 - third-party code only; ours passes generators
         torch.manual_seed(seed)
+
+    def _find_encoder_norms(self) -> list[nn.Module]:
+        encoder = getattr(self.model, "encoder", None)
+        if not isinstance(encoder, nn.Module):
+            raise ValueError(f"--freeze-encoder-norm: {self.recipe.architecture!r} has no `encoder` submodule; "
+                             "it applies to encoder-decoder models such as pconv-unet")
+        norms = [m for m in encoder.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+        if not norms:
+            raise ValueError(f"--freeze-encoder-norm: the encoder of {self.recipe.architecture!r} preset "
+                             f"{self.recipe.preset!r} has no batch-norm layers to freeze")
+        return norms
+
+    def _set_train_mode(self, mode: bool) -> None:
+        """``model.train(mode)``, with the frozen encoder norms kept in eval mode (running statistics)."""
+        self.model.train(mode)
+        for module in self.frozen_norms:
+            module.eval()
 
     def _init_from(self, spec: str) -> None:
         """Copy the weights of the trained model ``spec`` into the fresh model (strict: same layers and shapes)."""
@@ -531,7 +555,7 @@ class Trainer:
         single = acc.num_processes == 1
         logs: dict[str, float] = {}
 
-        self.model.train(phase.generator)
+        self._set_train_mode(phase.generator)
         with torch.set_grad_enabled(phase.generator), acc.autocast():
             out = self.model(corrupted, mask)
         coarse, pred = (out[0].float(), out[1].float()) if isinstance(out, tuple) else (None, out.float())
@@ -619,7 +643,7 @@ class Trainer:
             count += image.shape[0]
             if grid_batch is None:
                 grid_batch = (corrupted[:8].cpu(), composite[:8].cpu(), image[:8].cpu(), mask[:8].cpu())
-        model.train(was_training)
+        self._set_train_mode(was_training)
         metrics = {key: value / max(count, 1) for key, value in sums.items()}
         self.metrics = metrics
         self.history.append({"step": self.step, **metrics})
@@ -773,7 +797,8 @@ class Trainer:
              + f" × {recipe.size} px (those that fit the photo), resized to {recipe.size} px"),
             ("Masks", f"{recipe.masks}" + (f", {recipe.masks_per_image} per image" if recipe.masks_per_image > 1 else "")),
             ("Loss", used + (f" (left out: {', '.join(self.dropped_terms)})" if self.dropped_terms else "")),
-            ("Optimizer", f"{recipe.optimizer.name} lr {recipe.optimizer.lr:g}"),
+            ("Optimizer", f"{recipe.optimizer.name} lr {recipe.optimizer.lr:g}"
+             + (f"; encoder batch norm frozen ({len(self.frozen_norms)} layers)" if self.frozen_norms else "")),
             ("Batch size", f"{recipe.batch_size} × {self.accelerator.num_processes} process(es)"),
             ("Steps", f"{self.step} of {self.total_steps} ({self.step / self.steps_per_epoch:.2f} epochs)"
              + ("" if self.stop_reason == "done" else f", stopped by the {self.stop_reason}")),
