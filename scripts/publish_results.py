@@ -121,6 +121,9 @@ def _paired(results: dict, model: str, baseline: str, bucket: str, metric: str) 
     a = np.asarray(results["models"][model]["per_image"][bucket][metric], dtype=float)
     b = np.asarray(results["models"][baseline]["per_image"][bucket][metric], dtype=float)
     diff = a - b
+    per_image = int(results["settings"].get("masks_per_image", 1))
+    if per_image > 1 and len(diff) % per_image == 0:  # pairs n*k .. n*k+k-1 share image n: one value per image
+        diff = diff.reshape(-1, per_image).mean(1)
     return float(diff.mean()), float(1.96 * diff.std(ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else float("nan")
 
 
@@ -152,7 +155,12 @@ def _bar(results: dict | None, label: str, first_bucket: int) -> list[str]:
     return [f"**{label}**: best learned model `{best}`; bar (beat Telea and NS on PSNR and SSIM in every bucket "
             f"from {buckets[0]} on): **{verdict}**.", "",
             "Margins: the mean per-pair difference from the stronger baseline on that metric, ± the 95 % "
-            "interval of that mean (1.96 standard errors; the pairs are the same for every model).", ""] + rows + [""]
+            "interval of that mean (1.96 standard errors; the pairs are the same for every model)."
+            + (f" Here the pairs come from {results['settings']['images_per_bucket']} images with "
+               f"{results['settings']['masks_per_image']} masks each; pairs that share an image are correlated, "
+               "so the interval is taken over the images (each image's masks averaged first)."
+               if int(results["settings"].get("masks_per_image", 1)) > 1 else ""),
+            ""] + rows + [""]
 
 
 def _model_config(folder: Path) -> dict:
