@@ -25,6 +25,8 @@ CMD[two-stage-gan-scenes]="--recipe scenes-two-stage --data $D/scenes/train --va
 CMD[lama-ffc-celeba]="--recipe lama-ffc --data $D/celeba/train --val-data $D/celeba/val --preset small --size 64 --batch-size 8 --masks irregular-512 --steps 1000 --max-minutes 8 --val-every 500 --checkpoint-every 250 --domain faces --dataset-name CelebA-8500 --description 'LaMa-style Fourier-convolution generator (masked L1 + NS-GAN/R1 + feature matching), CelebA faces, irregular masks, 64 px'"
 # Transfer: the scene PConv starts from the shipped face model (same architecture and preset).
 CMD[pconv-unet-scenes]="--recipe places-pconv-baseline --init-from pconv-unet-places-baseline --data $D/scenes/train --val-data $D/scenes/val --preset small --size 128 --batch-size 16 --masks irregular-512 --crop-scales 1,2,3,4.5 --lr 5e-4 --no-perceptual --loss ssim=1 --steps 20000 --max-minutes 55 --val-every 1000 --val-images 18 --checkpoint-every 200 --domain scenes --dataset-name Urban100+SunHays80 --description 'PConv U-Net, Liu et al. L1/TV loss plus SSIM, scene photos, NVIDIA-like irregular masks, 128 px'"
+# The two-stage GAN continued so that its budget is close to the U-Net MSE baseline's (the report pair).
+CMD[two-stage-gan-scenes:continue]="${CMD[two-stage-gan-scenes]/--steps 400 --max-minutes 10/--steps 3000 --max-minutes 14} --resume"
 CMD[pconv-unet-scenes:finetune]="${CMD[pconv-unet-scenes]/--lr 5e-4 --no-perceptual --loss ssim=1 --steps 20000 --max-minutes 55/--lr 5e-5 --freeze-encoder-norm --no-perceptual --loss ssim=1 --steps 20000 --max-minutes 12} --resume"
 
 # Second sessions: the same run continued with --resume (step, optimiser and RNG state), for the
@@ -45,7 +47,8 @@ ORDER=(pconv-unet-celeba unet-mse-scenes conv-autoencoder-cifar10 pconv-unet-cif
        pconv-unet-places-baseline:continue pconv-unet-places-baseline:continue2 pconv-unet-places-baseline:ssim
        pconv-unet-places-baseline:ssim2 pconv-unet-scenes pconv-unet-places-baseline:finetune
        pconv-unet-scenes:finetune
-       pconv-rn-gan-celeba glcic-masked-mse-celeba glcic-global-mse-celeba two-stage-gan-scenes lama-ffc-celeba)
+       pconv-rn-gan-celeba glcic-masked-mse-celeba glcic-global-mse-celeba two-stage-gan-scenes
+       two-stage-gan-scenes:continue lama-ffc-celeba)
 names=("$@"); [ ${#names[@]} -gt 0 ] || names=("${ORDER[@]}")
 
 mkdir -p runs checkpoints
