@@ -22,7 +22,7 @@ from __future__ import annotations
 import torch
 from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
 
-__all__ = ["REDUCTIONS", "evaluate_batch", "l1_hole", "l1_whole", "mse", "psnr", "ssim"]
+__all__ = ["REDUCTIONS", "evaluate_batch", "l1_hole", "l1_whole", "mse", "psnr", "ssim", "ssim_unchecked"]
 
 REDUCTIONS = ("none", "mean")
 SSIM_KERNEL_SIZE = 11
@@ -109,6 +109,12 @@ def ssim(pred: torch.Tensor, target: torch.Tensor, *, reduction: str = "none") -
     each side.
     """
     _check_images(pred, target)
+    return _reduce(ssim_unchecked(pred, target), reduction)
+
+
+def ssim_unchecked(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """:func:`ssim` per image without the input checks (no device sync): for training losses, whose
+    inputs are known to be B×C×H×W tensors in [0, 1]. Differentiable."""
     h, w = pred.shape[-2:]
     if min(h, w) < SSIM_KERNEL_SIZE:
         raise ValueError(f"ssim needs images of at least {SSIM_KERNEL_SIZE}×{SSIM_KERNEL_SIZE} px, got {h}×{w}")
@@ -117,8 +123,7 @@ def ssim(pred: torch.Tensor, target: torch.Tensor, *, reduction: str = "none") -
         data_range=1.0, reduction="none", return_full_image=True,
     )
     pad = (SSIM_KERNEL_SIZE - 1) // 2
-    values = ssim_map[..., pad:h - pad, pad:w - pad].flatten(1).mean(1)
-    return _reduce(values, reduction)
+    return ssim_map[..., pad:h - pad, pad:w - pad].flatten(1).mean(1)
 
 
 def l1_whole(pred: torch.Tensor, target: torch.Tensor, *, reduction: str = "none") -> torch.Tensor:

@@ -117,10 +117,10 @@ def ssim_loss(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> t
     PSNR-trained fills tend to carry pixel-level noise that L1/MSE barely penalise but SSIM does;
     this term targets it directly. The composite is clamped to [0, 1] (the range the metric accepts).
     """
-    from inpainting.metrics import ssim
+    from inpainting.metrics import ssim_unchecked
 
     comp = (mask * pred + (1 - mask) * target).clamp(0, 1)
-    return 1 - ssim(comp, target).mean()
+    return 1 - ssim_unchecked(comp, target).mean()
 
 
 # --------------------------------------------------------------------------- VGG-16 features

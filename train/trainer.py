@@ -155,11 +155,12 @@ def apply_overrides(recipe: Recipe, options: TrainOptions) -> Recipe:
 def _override_losses(recipe: Recipe, weights: dict[str, float]) -> tuple[LossTerm, ...]:
     unknown = [name for name in weights if name not in LOSSES]
     if unknown:
-        raise KeyError(f"unknown loss(es) {', '.join(map(repr, unknown))} in the loss overrides; "
+        raise KeyError(f"unknown loss {', '.join(map(repr, unknown))} in the loss overrides (--loss); "
                        f"known: {', '.join(LOSSES)}")
     for name, weight in weights.items():
         if not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight < 0:
-            raise ValueError(f"loss {name!r}: weight must be a finite number >= 0 (0 drops the term), got {weight!r}")
+            raise ValueError(f"loss {name!r}: weight must be a finite number >= 0 (0 drops the term), got {weight!r} "
+                             "(--loss)")
     terms = [LossTerm(t.name, float(weights.get(t.name, t.weight)), t.options) for t in recipe.losses]
     known = {t.name for t in recipe.losses}
     terms += [LossTerm(name, float(weight)) for name, weight in weights.items() if name not in known]
