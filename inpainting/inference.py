@@ -36,9 +36,18 @@ DEFAULT_MAX_PIXELS = 36_000_000  # e.g. 6000×6000; larger inputs are refused be
 _CLASSICAL_LIMIT = 1024
 
 
+def work_limit(model) -> int | None:
+    """The largest side ``crop`` runs ``model`` at: a learned model's working size
+    (``native_size``), a method's own ``max_side`` (PatchMatch: its time budget), else None (any)."""
+    side = getattr(model, "native_size", None) or getattr(model, "max_side", None)
+    return int(side) if side else None
+
+
 def _default_resize_limit(model) -> int:
     native = getattr(model, "native_size", None)
-    return _CLASSICAL_LIMIT if not native else 2 * int(native)
+    if native:
+        return 2 * int(native)
+    return int(getattr(model, "max_side", None) or _CLASSICAL_LIMIT)
 
 
 @torch.inference_mode()
@@ -50,7 +59,10 @@ def run_model(model, rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
     """
     h, w = hole.shape
     multiple = max(1, int(getattr(model, "pad_multiple", 1) or 1))
-    pad_h, pad_w = (-h) % multiple, (-w) % multiple
+    # At least two multiples per side: a thin crop must not shrink a model's deepest feature map
+    # to one pixel, where reflect padding inside the model raises.
+    pad_h = max(h + (-h) % multiple, 2 * multiple) - h
+    pad_w = max(w + (-w) % multiple, 2 * multiple) - w
     device = getattr(model, "device", torch.device("cpu"))
     dtype = next((p.dtype for p in model.parameters()), torch.float32)
     image = torch.from_numpy(np.array(rgb, dtype=np.uint8)).to(device).permute(2, 0, 1)[None].to(dtype) / 255.0
@@ -90,9 +102,18 @@ def _scaled(rgb: np.ndarray, hole: np.ndarray, long_side: int) -> tuple[np.ndarr
     scale = long_side / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     small_rgb = _resize(rgb, size)
-    # Any hole pixel of the full-size mask keeps its small pixel a hole (no hole is lost).
-    small_hole = cv2.resize(hole.astype(np.uint8), size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_NEAREST) > 0
-    return small_rgb, small_hole
+    return small_rgb, scale_hole(hole, size)
+
+
+def scale_hole(hole: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The H×W boolean ``hole`` at ``size`` = ``(width, height)``: a pixel at the new scale is a hole
+    when any hole pixel of the full-size mask contributes to it (area weights when shrinking,
+    bilinear weights when enlarging), so no hole pixel is ever seen as known at any scale."""
+    w, h = size
+    if (hole.shape[1], hole.shape[0]) == (w, h):
+        return hole.astype(bool)
+    interp = cv2.INTER_AREA if w < hole.shape[1] or h < hole.shape[0] else cv2.INTER_LINEAR
+    return cv2.resize(hole.astype(np.float32), (w, h), interpolation=interp) > 0
 
 
 def _run_resized(model, rgb: np.ndarray, hole: np.ndarray, long_side: int) -> np.ndarray:
@@ -126,14 +147,14 @@ class Box:
 
 
 def plan_crops(hole: np.ndarray, *, margin: float = 0.5, min_margin: int = 32) -> list[Box]:
-    """Boxes around each connected hole region, grown by ``max(min_margin, margin × side)`` on every
-    side and clipped to the image; overlapping boxes are merged so no hole pixel is filled twice."""
+    """Boxes around each connected hole region, grown by ``max(min_margin, margin × long side)`` on
+    every side (the region's long side, so a thin stroke gets context across it, not a sliver) and
+    clipped to the image; overlapping boxes are merged so no hole pixel is filled twice."""
     h, w = hole.shape
     count, _, stats, _ = cv2.connectedComponentsWithStats(hole.astype(np.uint8), connectivity=8)
     boxes = []
     for x, y, bw, bh, _area in stats[1:count]:
-        m_y = max(min_margin, int(math.ceil(margin * bh)))
-        m_x = max(min_margin, int(math.ceil(margin * bw)))
+        m_y = m_x = max(min_margin, int(math.ceil(margin * max(bw, bh))))
         boxes.append(Box(max(0, y - m_y), max(0, x - m_x), min(h, y + bh + m_y), min(w, x + bw + m_x)))
     merged = True
     while merged:
@@ -199,7 +220,10 @@ def inpaint(
     hole = load_mask(mask, size=loaded.size)
     if not hole.any():
         return loaded.pil.copy()
-    rgb = loaded.rgb
+    # The hole's pixels are cleared before any resizing, so no strategy can let them leak into
+    # the result (interpolation would otherwise mix them into the neighbouring known pixels).
+    rgb = loaded.rgb.copy()
+    rgb[hole] = 0
     limit = resize_limit or _default_resize_limit(model)
     if strategy == "auto":
         strategy = choose_strategy(model, hole, resize_limit=limit)
@@ -210,12 +234,12 @@ def inpaint(
         filled = _run_resized(model, rgb, hole, limit)
     else:  # crop
         filled = rgb.copy()
-        native = getattr(model, "native_size", None)
+        limit_side = work_limit(model)
         for box in plan_crops(hole, margin=crop_margin):
             crop_rgb = rgb[box.top:box.bottom, box.left:box.right]
             crop_hole = hole[box.top:box.bottom, box.left:box.right]
             long_side = max(crop_hole.shape)
-            if native:
-                long_side = min(long_side, int(native))
+            if limit_side:
+                long_side = min(long_side, limit_side)
             filled[box.top:box.bottom, box.left:box.right] = _run_resized(model, crop_rgb, crop_hole, long_side)
     return loaded.to_mode(filled, hole)

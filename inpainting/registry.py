@@ -3,10 +3,19 @@
 A family is registered once, by the :func:`register_model` decorator beside its class. The app,
 the command lines, the training recipes, the evaluation and the tests all read this registry;
 no family name is repeated in lists elsewhere (as in timm's ``register_model``).
+
+A model's working size (``native_size``: the side it was trained at, from which the inference path
+chooses the scale to run it at) is a config argument like any other, so it is declared once, as the
+``native_size`` default of the family's ``__init__``; :attr:`ArchitectureInfo.native_size` reads
+that default, and presets do not set it (a preset is an architecture, not a training size). A
+trained model's own working size is the size it was trained at: the trainer passes its recipe's
+``size`` as ``native_size``, so ``config.json`` records it. Classical methods take no
+``native_size`` and have none (``None``: any size).
 """
 from __future__ import annotations
 
 import copy
+import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -35,7 +44,8 @@ class ArchitectureInfo:
         name: registry name, written as ``architecture`` into every ``config.json``.
         cls: the ``nn.Module`` class.
         description: one line: what the family is and where it comes from.
-        native_size: the resolution the family is designed for (``None``: any size, e.g. OpenCV).
+        native_size: the family's default working size, read from the ``native_size`` default of
+            ``cls.__init__`` (``None``: any size, e.g. OpenCV); see the module docstring.
         pad_multiple: inputs are padded to a multiple of this before the forward pass.
         presets: named configurations (keyword arguments of ``cls``).
         default_preset: preset used by :func:`create_model` when none is given.
@@ -46,12 +56,15 @@ class ArchitectureInfo:
     name: str
     cls: type
     description: str
-    native_size: int | None
     pad_multiple: int
     presets: dict[str, dict[str, Any]] = field(default_factory=dict)
     default_preset: str | None = None
     kind: str = "learned"
     blind: bool = False
+
+    @property
+    def native_size(self) -> int | None:
+        return _native_size_default(self.cls)
 
     def preset_config(self, preset: str | None) -> dict[str, Any]:
         """A copy of the named preset's keyword arguments (``None``: the default preset)."""
@@ -69,11 +82,16 @@ class ArchitectureInfo:
 _REGISTRY: dict[str, ArchitectureInfo] = {}
 
 
+def _native_size_default(cls: type) -> int | None:
+    """The ``native_size`` default of ``cls.__init__`` (``None`` when it takes no such argument)."""
+    param = inspect.signature(cls.__init__).parameters.get("native_size")
+    return None if param is None else param.default
+
+
 def register_model(
     name: str,
     *,
     description: str,
-    native_size: int | None,
     pad_multiple: int = 1,
     presets: dict[str, dict[str, Any]] | None = None,
     default_preset: str | None = None,
@@ -82,8 +100,10 @@ def register_model(
 ) -> Callable[[type], type]:
     """Class decorator registering a model family under ``name``.
 
-    The class gets ``architecture``, ``native_size`` and ``pad_multiple`` class attributes
-    (a model may override the last two per instance, e.g. when they depend on its depth).
+    The class gets ``architecture``, ``native_size`` (its ``__init__`` default, see the module
+    docstring) and ``pad_multiple`` class attributes; a model overrides the last two per instance
+    (its configured ``native_size``; a ``pad_multiple`` that depends on its depth). A learned family
+    must take ``native_size: int`` with an int default; no preset may set it.
     """
     if kind not in ("learned", "classical"):
         raise ValueError(f"kind must be 'learned' or 'classical', got {kind!r}")
@@ -94,15 +114,22 @@ def register_model(
     def decorator(cls: type) -> type:
         if name in _REGISTRY and _REGISTRY[name].cls is not cls:
             raise ValueError(f"Architecture {name!r} is already registered by {_REGISTRY[name].cls.__qualname__}")
+        default_size = _native_size_default(cls)
+        if kind == "learned" and not isinstance(default_size, int):
+            raise ValueError(f"{cls.__qualname__} ({name!r}) must take `native_size: int = <default working size>` "
+                             "in __init__ and set self.native_size: the size it is trained at, recorded in config.json")
+        in_presets = sorted(preset for preset, config in presets.items() if "native_size" in config)
+        if in_presets:
+            raise ValueError(f"preset(s) {', '.join(in_presets)} of {name!r} set native_size; the working size is the "
+                             "__init__ default, and a trained model's is the size it was trained at")
         cls.architecture = name
-        cls.native_size = native_size
+        cls.native_size = default_size
         cls.pad_multiple = pad_multiple
         cls.blind = blind
         _REGISTRY[name] = ArchitectureInfo(
             name=name,
             cls=cls,
             description=description,
-            native_size=native_size,
             pad_multiple=pad_multiple,
             presets=presets,
             default_preset=default_preset,

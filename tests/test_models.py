@@ -69,8 +69,21 @@ def test_every_preset_builds_with_a_json_config_and_the_registry_attributes(name
         assert params < 10_000, params
     if preset == "small":
         assert 300_000 <= params <= 2_000_000, params
-    if preset == info.default_preset:  # the registry's size attributes describe the default preset
-        assert (info.pad_multiple, info.native_size) == (model.pad_multiple, model.native_size)
+    # One working size per family: the __init__ default, which the registry reports and no preset repeats.
+    assert "native_size" not in info.presets[preset]
+    default = inspect.signature(info.cls.__init__).parameters["native_size"].default
+    assert model.native_size == info.native_size == default
+    if preset == info.default_preset:  # the registry's pad_multiple describes the default preset
+        assert info.pad_multiple == model.pad_multiple
+
+
+@pytest.mark.parametrize("name", LEARNED)
+def test_the_working_size_is_a_config_argument_that_round_trips(name, tmp_path):
+    model = tiny(name, native_size=48)  # what the trainer does with its recipe's size
+    assert model.native_size == 48 != get_architecture(name).native_size
+    model.save_pretrained(tmp_path / "m")
+    assert json.loads((tmp_path / "m" / "config.json").read_text())["native_size"] == 48
+    assert inpainting.load_model(str(tmp_path / "m"), device="cpu").native_size == 48
 
 
 @pytest.mark.parametrize("name", LEARNED)

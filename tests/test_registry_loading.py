@@ -37,7 +37,30 @@ def test_registering_a_name_twice_is_an_error():
     from inpainting.models.classical import OpenCVNavierStokes
 
     with pytest.raises(ValueError, match="already registered"):
-        inpainting.register_model("opencv-telea", description="x", native_size=None)(OpenCVNavierStokes)
+        inpainting.register_model("opencv-telea", description="x")(OpenCVNavierStokes)
+
+
+def test_the_working_size_is_declared_once_by_the_init_default():
+    from inpainting.hub import InpaintingModel
+    from inpainting.registry import _REGISTRY
+
+    assert all(info.native_size is None for info in inpainting.list_architectures(kind="classical"))
+    assert inpainting.load_model("opencv-telea").native_size is None
+
+    class NoSize(InpaintingModel):
+        def __init__(self, width: int = 8):
+            super().__init__()
+
+    class Sized(InpaintingModel):
+        def __init__(self, native_size: int = 16):
+            super().__init__()
+            self.native_size = native_size
+
+    with pytest.raises(ValueError, match="must take `native_size: int"):
+        inpainting.register_model("test-no-size", description="x")(NoSize)
+    with pytest.raises(ValueError, match="preset.* big of 'test-sized' set native_size"):
+        inpainting.register_model("test-sized", description="x", presets={"big": {"native_size": 64}})(Sized)
+    assert not {"test-no-size", "test-sized"} & set(_REGISTRY)
 
 
 def test_available_models_lists_classical_names_with_descriptions():

@@ -51,6 +51,17 @@ def test_checkpoint_loads_by_name_and_inpaints_only_the_hole(name):
     assert out[mask == 1].any()  # the model saw zeros in the hole; something was painted there
 
 
+@pytest.mark.parametrize("name", SHIPPED)
+def test_checkpoint_works_at_the_size_its_card_says_it_was_trained_at(name):
+    folder = ROOT / "checkpoints" / name
+    rows = re.findall(r"^\| Resolution \| (\d+)×(\d+) \|$", (folder / "README.md").read_text(), flags=re.M)
+    assert len(rows) == 1 and rows[0][0] == rows[0][1], f"{name}: no single square Resolution row in the card"
+    trained_at = int(rows[0][0])
+    config = json.loads((folder / "config.json").read_text())
+    assert config["native_size"] == config["inpainting_hub"]["resolution"] == trained_at
+    assert inpainting.load_model(name, device="cpu").native_size == trained_at
+
+
 def test_readme_and_results_list_every_shipped_checkpoint():
     readme = (ROOT / "README.md").read_text()
     block = readme.split("<!-- shipped-models: written by scripts/publish_results.py -->", 1)[1]

@@ -33,10 +33,12 @@ class TinyInpainter(InpaintingModel):
 
     Args:
         width (int, default 8): hidden channels.
+        native_size (int, default 32): working size (the trainer sets its recipe's size).
     """
 
-    def __init__(self, width: int = 8):
+    def __init__(self, width: int = 8, native_size: int = 32):
         super().__init__()
+        self.native_size = int(native_size)
         self.net = nn.Sequential(nn.Conv2d(4, width, 3, padding=1), nn.ReLU(), nn.Conv2d(width, 3, 3, padding=1))
 
     def forward(self, image, mask):
@@ -45,7 +47,7 @@ class TinyInpainter(InpaintingModel):
 
 @pytest.fixture(scope="module")
 def tiny_family():
-    registry.register_model(TEST_ARCH, description="test-only tiny inpainter", native_size=16, pad_multiple=4,
+    registry.register_model(TEST_ARCH, description="test-only tiny inpainter", pad_multiple=4,
                             presets={"tiny": {"width": 8}}, default_preset="tiny")(TinyInpainter)
     yield TEST_ARCH
     registry._REGISTRY.pop(TEST_ARCH, None)  # leave the registry as the other test modules expect it
@@ -421,6 +423,16 @@ def test_output_folder_has_model_card_metadata_and_samples(data_dir, tmp_path, t
     assert (folder / "training" / "checkpoint.pt").is_file()
 
 
+def test_the_model_records_the_size_it_was_trained_at(data_dir, tmp_path, tiny_family):
+    assert inpainting.create_model(TEST_ARCH).native_size == 32  # the family's default working size
+    folder = Trainer(_recipe(), _options(data_dir, tmp_path / "o", steps=1, val_images=2)).fit()  # at 16 px
+    config = json.loads((folder / "config.json").read_text())
+    assert config["native_size"] == config["inpainting_hub"]["resolution"] == 16
+    assert inpainting.load_model(folder).native_size == 16
+    with pytest.raises(ValueError, match="--size"):
+        Trainer(_recipe(model_options={"native_size": 64}), _options(data_dir, tmp_path / "x", steps=1))
+
+
 def test_perceptual_recipe_needs_vgg_weights_unless_told_otherwise(data_dir, tmp_path, monkeypatch, tiny_family, vgg):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     liu = _recipe(losses=(LossTerm("l1_hole", 6.0), LossTerm("perceptual", 0.05), LossTerm("style", 120.0)))
@@ -518,7 +530,7 @@ def test_every_recipe_trains_a_few_steps_into_a_loadable_folder(name, data_dir, 
                       vgg=vgg)
     folder = trainer.fit()
     model = inpainting.load_model(folder)
-    assert model.architecture == recipe.architecture
+    assert model.architecture == recipe.architecture and model.native_size == size  # not the preset's default
     assert json.loads((folder / "config.json").read_text())["inpainting_hub"]["recipe"] == name
     result = inpainting.inpaint(model, np.full((size, size, 3), 128, np.uint8), np.eye(size, dtype=bool))
     assert result.size == (size, size)

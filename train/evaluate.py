@@ -6,13 +6,16 @@
 Protocol (:data:`PROTOCOL`, also written into the command's help, the JSON and the Markdown):
 
 1. Images (every JPEG/PNG/WebP/BMP/TIFF under the folder, sorted by relative path) are
-   centre-cropped to a square and resized to ``size``×``size`` (PIL bicubic, antialiased).
+   centre-cropped to a square and resized to ``size``×``size`` (PIL bicubic, antialiased); with
+   ``size="native"`` (``--size native``) each photo is evaluated whole, at its own size.
 2. Masks: the NVIDIA irregular test masks (Liu et al. 2018, https://arxiv.org/abs/1804.07723),
    six hole-ratio buckets read by file index, optionally only the border-free or the
    border-touching half, resized with nearest-neighbour and re-binarized at 127
    (:class:`inpainting.masks.NvidiaIrregularMasks`); or seeded generator presets
    (:data:`inpainting.masks.MASK_PRESETS`: LaMa ``thin`` / ``medium`` / ``thick``, ``lines``,
    ``boxes``, ...), one bucket per preset. Masks whose hole vanishes at ``size`` are skipped.
+   At native size, masks are drawn at 512×512 and resized (nearest, re-binarised at 127) to the
+   size of the photo they are paired with.
 3. Pairing is deterministic from ``seed``: bucket ``k`` draws its images without replacement
    with ``numpy.random.default_rng([seed, k])`` and pairs each with ``masks_per_image`` masks
    (NVIDIA: drawn without replacement from the bucket's files by the same generator; presets:
@@ -22,7 +25,9 @@ Protocol (:data:`PROTOCOL`, also written into the command's help, the JSON and t
    so classical and learned models are treated alike (the model sees ``image * (1 - mask)``, the
    known pixels are pasted back).
 5. Metrics from :mod:`inpainting.metrics` on the composited uint8 result: PSNR and SSIM over the
-   whole image, L1 inside the hole and over the whole image, MSE. A per-image PSNR of +inf
+   whole image, L1 inside the hole and over the whole image, MSE, and the realism score
+   :func:`inpainting.metrics.swd_realism` (sliced Wasserstein distance between Laplacian-pyramid
+   patches of the fill and of the true image; lower is better, blur cannot win it). A per-image PSNR of +inf
    (identical images) is capped at :data:`PSNR_CAP_DB` = 100 dB in the per-image figures and the
    means, and the number of capped images is recorded. LPIPS (AlexNet, torchmetrics) is an extra
    column only when its backbone weights are already on disk; otherwise it is omitted with a note.
@@ -101,18 +106,23 @@ FORMAT = "inpainting-hub/evaluation/1"
 PSNR_CAP_DB = 100.0
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 DEFAULT_NVIDIA_ROOT = "../shared/data/masks/nvidia_irregular"
+NATIVE = "native"  # evaluation size meaning "each photo at its own size"
+NATIVE_MASK_SIZE = 512  # masks are drawn at this side, then resized to each photo, at native size
 BORDERS = {"any": None, "free": False, "touching": True}
 NVIDIA = "nvidia"
 METRIC_CHUNK = 32  # pairs per metrics call
 
 PROTOCOL = (
-    "Images centre-cropped to a square and resized to the evaluation size (PIL bicubic, antialiased). "
+    "Images centre-cropped to a square and resized to the evaluation size (PIL bicubic, antialiased), "
+    "or, at native size, whole at their own size with each mask resized to the photo (nearest, re-binarised at 127). "
     "NVIDIA irregular masks (Liu et al. 2018) bucketed by file index into six hole-ratio buckets, "
     "resized with nearest-neighbour and re-binarized at 127 (or seeded generator presets, one bucket each). "
     "Each image is paired with masks deterministically from the seed (bucket k: numpy default_rng([seed, k])). "
     "Every model runs through inpainting.inpaint (strategy auto; the model sees image*(1-mask), known pixels pasted back). "
     "Metrics from inpainting.metrics on the composited result: PSNR (dB) and SSIM (11x11 Gaussian, sigma 1.5) "
-    "over the whole image, L1 inside the hole and over the whole image (pixel values in [0, 1]); "
+    "over the whole image, L1 inside the hole and over the whole image (pixel values in [0, 1]), "
+    "and the realism score SWD (inpainting.metrics.swd_realism: sliced Wasserstein distance between "
+    "Laplacian-pyramid patches of the fill and of the true image, lower is better); "
     f"a per-image PSNR of +inf (identical images) counts as {PSNR_CAP_DB:g} dB. "
     "Figures are means over the image/mask pairs of each bucket; 'all' is the mean over every pair."
 )
@@ -132,9 +142,10 @@ METRICS: dict[str, MetricInfo] = {
     "l1_whole": MetricInfo("L1 whole ↓", False, 4),
     "mse": MetricInfo("MSE ↓", False, 5),
     "lpips": MetricInfo("LPIPS ↓", False, 4),
+    "swd": MetricInfo("SWD realism ↓", False, 2),
 }
 """Every metric the evaluation can record: label, direction and digits shown in tables."""
-TABLE_METRICS = ("psnr", "ssim", "l1_hole", "l1_whole", "lpips")
+TABLE_METRICS = ("psnr", "ssim", "l1_hole", "l1_whole", "swd", "lpips")
 
 
 # --------------------------------------------------------------------------------------------
@@ -147,7 +158,8 @@ class EvalSettings:
 
     Args:
         images (str): image folder (searched recursively).
-        size (int): evaluation side in pixels (images and masks are ``size``×``size``). Default 256.
+        size (int | str): evaluation side in pixels (images and masks are ``size``×``size``), or
+            ``"native"``: every photo whole at its own size. Default 256.
         masks (tuple[str, ...]): ``"nvidia"`` (six buckets) and/or generator preset names, one
             bucket each. Default ``("nvidia",)``.
         nvidia_root (str): the NVIDIA irregular mask folder. Default ``../shared/data/masks/nvidia_irregular``.
@@ -163,7 +175,7 @@ class EvalSettings:
     """
 
     images: str
-    size: int = 256
+    size: Union[int, str] = 256
     masks: tuple[str, ...] = (NVIDIA,)
     nvidia_root: str = DEFAULT_NVIDIA_ROOT
     border: str = "any"
@@ -189,8 +201,8 @@ class EvalSettings:
             raise ValueError(f"masks lists a source twice: {self.masks}")
         if self.border not in BORDERS:
             raise ValueError(f"border must be one of {', '.join(BORDERS)}, got {self.border!r}")
-        if int(self.size) != self.size or self.size < 11:
-            raise ValueError(f"size must be an integer >= 11 (SSIM needs an 11 px window), got {self.size!r}")
+        if self.size != NATIVE and (isinstance(self.size, str) or int(self.size) != self.size or self.size < 11):
+            raise ValueError(f"size must be an integer >= 11 (SSIM needs an 11 px window) or {NATIVE!r}, got {self.size!r}")
         for name in ("images_per_bucket", "masks_per_image"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
@@ -238,9 +250,12 @@ def list_images(folder: Union[str, os.PathLike]) -> list[Path]:
     return files
 
 
-def prepare_image(source, size: int) -> np.ndarray:
-    """``size``×``size``×3 uint8: the image centre-cropped to a square, resized (PIL bicubic)."""
+def prepare_image(source, size: Union[int, str]) -> np.ndarray:
+    """``size``×``size``×3 uint8: the image centre-cropped to a square, resized (PIL bicubic); or
+    the whole upright image at its own size when ``size`` is ``"native"``."""
     rgb = load_image(source).rgb
+    if size == NATIVE:
+        return rgb
     h, w = rgb.shape[:2]
     side = min(h, w)
     top, left = (h - side) // 2, (w - side) // 2
@@ -262,7 +277,9 @@ def build_pairs(settings: EvalSettings) -> tuple[dict[str, list[Pair]], list[Pat
     root = Path(settings.images)
     n_images = min(int(settings.images_per_bucket), len(files))
     per_image = int(settings.masks_per_image)
-    size = (int(settings.size), int(settings.size))
+    native = settings.size == NATIVE
+    size = (NATIVE_MASK_SIZE, NATIVE_MASK_SIZE) if native else (int(settings.size), int(settings.size))
+    image_sizes: dict[int, tuple[int, int]] = {}  # file index -> (H, W), read once, at native size
     pairs: dict[str, list[Pair]] = {}
 
     sources: list[tuple[str, Callable[[np.random.Generator, int], Iterable[tuple[str, np.ndarray]]]]] = []
@@ -297,6 +314,11 @@ def build_pairs(settings: EvalSettings) -> tuple[dict[str, list[Pair]], list[Pat
         needed = n_images * per_image
         drawn: list[tuple[str, np.ndarray]] = []
         for mask_id, mask in source(rng, k):
+            if native:  # resized to the photo this slot pairs it with
+                index = images[len(drawn) // per_image]
+                if index not in image_sizes:
+                    image_sizes[index] = load_image(files[index]).rgb.shape[:2]
+                mask = fit_mask(mask, image_sizes[index])
             if mask.any():  # a hole that vanished at this size has nothing to evaluate
                 drawn.append((mask_id, mask.astype(bool)))
             if len(drawn) == needed:
@@ -312,6 +334,16 @@ def build_pairs(settings: EvalSettings) -> tuple[dict[str, list[Pair]], list[Pat
             for m in range(per_image)
         ]
     return pairs, files
+
+
+def fit_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """``mask`` resized to ``shape`` = (H, W) with nearest-neighbour and re-binarised at 127
+    (the NVIDIA masks' own rule), as uint8 {0, 1}."""
+    h, w = shape
+    if mask.shape == (h, w):
+        return (mask > 0).astype(np.uint8)
+    scaled = cv2.resize((mask > 0).astype(np.uint8) * 255, (w, h), interpolation=cv2.INTER_NEAREST)
+    return (scaled > 127).astype(np.uint8)
 
 
 # --------------------------------------------------------------------------------------------
@@ -404,9 +436,16 @@ def _to_tensor(arrays: Sequence[np.ndarray]) -> torch.Tensor:
 
 
 def _score(preds, targets, holes, lpips_fn) -> dict[str, list[float]]:
+    if len({p.shape for p in preds}) > 1:  # native size: photos of different sizes, one at a time
+        scores: dict[str, list[float]] = {}
+        for one in zip(preds, targets, holes):
+            for name, values in _score(*([x] for x in one), lpips_fn).items():
+                scores.setdefault(name, []).extend(values)
+        return scores
     pred, target = _to_tensor(preds), _to_tensor(targets)
     mask = torch.from_numpy(np.stack(holes)).float()[:, None]
     values = metrics_lib.evaluate_batch(pred, target, mask)
+    values["swd"] = metrics_lib.swd_realism(pred, target, mask)
     if lpips_fn is not None:
         values["lpips"] = lpips_fn(mask * pred + (1 - mask) * target, target)
     return {name: [float(v) for v in tensor] for name, tensor in values.items()}
@@ -427,7 +466,10 @@ def _summarise(per_image: Mapping[str, Mapping[str, list[float]]], buckets: Sequ
     return summary, capped
 
 
-def _run_model(model, pairs, images, lpips_fn, *, strategy: str, progress: bool, name: str):
+def _run_model(model, pairs, images, lpips_fn, *, strategy: str, progress: bool, name: str, keep=()):
+    """Scores per bucket, the results of the pairs in ``keep`` ((bucket, position) keys) and the
+    seconds spent in :func:`inpainting.inpaint`."""
+    keep = set(keep)
     per_image: dict[str, dict[str, list[float]]] = {}
     outputs: dict[tuple[str, int], np.ndarray] = {}
     total = sum(len(v) for v in pairs.values())
@@ -445,7 +487,8 @@ def _run_model(model, pairs, images, lpips_fn, *, strategy: str, progress: bool,
                     seconds += time.perf_counter() - t0
                     pred = np.asarray(result.convert("RGB"), dtype=np.uint8)
                     preds.append(pred)
-                    outputs[(bucket, start + offset)] = pred
+                    if (bucket, start + offset) in keep:
+                        outputs[(bucket, start + offset)] = pred
                     bar.update(1)
                 chunk_scores = _score(preds, [images[p.image] for p in chunk], [p.hole for p in chunk], lpips_fn)
                 for metric, values in chunk_scores.items():
@@ -558,11 +601,30 @@ def _grid(rows: list[list[np.ndarray]], labels: Sequence[str], size: int) -> np.
     return canvas
 
 
+def hole_view(hole: np.ndarray, *, margin: float = 0.35, min_side: int = 48) -> tuple[slice, slice]:
+    """A square-ish window around the hole's bounding box (plus ``margin`` of its long side on
+    every side), clipped to the image: where a fill can be seen in a picture of a large photo."""
+    h, w = hole.shape
+    ys, xs = np.nonzero(hole)
+    if not len(ys):
+        return slice(0, h), slice(0, w)
+    cy, cx = (ys.min() + ys.max() + 1) / 2, (xs.min() + xs.max() + 1) / 2
+    side = max(ys.max() + 1 - ys.min(), xs.max() + 1 - xs.min())
+    side = int(min(max(h, w), max(min_side, side * (1 + 2 * margin))))
+    top = int(np.clip(round(cy - side / 2), 0, max(0, h - side)))
+    left = int(np.clip(round(cx - side / 2), 0, max(0, w - side)))
+    return slice(top, min(h, top + side)), slice(left, min(w, left + side))
+
+
+NATIVE_CELL = 192  # side of one picture in examples.png at native size
+
+
 def _write_examples(out: Path, results: dict, pairs, images) -> Path | None:
     positions = [tuple(p) for p in results.get("examples", [])]
     if not positions:
         return None
-    size = int(results["settings"]["size"])
+    native = results["settings"]["size"] == NATIVE
+    size = NATIVE_CELL if native else int(results["settings"]["size"])
     names = list(results["models"])
     rows = []
     for bucket, position in positions:
@@ -575,6 +637,9 @@ def _write_examples(out: Path, results: dict, pairs, images) -> Path | None:
             path = out / "examples" / _safe_name(name) / f"{len(rows)}.png"
             row.append(np.asarray(Image.open(path).convert("RGB")) if path.is_file() else np.zeros_like(original))
         row.append(original)
+        if native:  # each picture cropped around the hole, so the fill can be seen
+            ys, xs = hole_view(pair.hole)
+            row = [cv2.resize(np.ascontiguousarray(p[ys, xs]), (size, size), interpolation=cv2.INTER_AREA) for p in row]
         rows.append(row)
     path = out / "examples.png"
     Image.fromarray(_grid(rows, ["input"] + names + ["original"], size)).save(path)
@@ -626,7 +691,7 @@ def evaluate(
     buckets = list(pairs)
     root = Path(settings.images)
     images = {p.image: prepare_image(root / p.image, settings.size) for ps in pairs.values() for p in ps}
-    metric_names = ["psnr", "ssim", "mse", "l1_whole", "l1_hole"] + (["lpips"] if use_lpips else [])
+    metric_names = ["psnr", "ssim", "mse", "l1_whole", "l1_hole", "swd"] + (["lpips"] if use_lpips else [])
     settings_json = {
         **asdict(settings),
         "masks": list(settings.masks),
@@ -686,7 +751,7 @@ def evaluate(
         if use_lpips and lpips_fn is None:
             lpips_fn = _lpips_fn(torch.device("cuda" if torch.cuda.is_available() else "cpu"))
         per_image, outputs, seconds = _run_model(
-            model, pairs, images, lpips_fn, strategy=settings.strategy, progress=progress, name=name
+            model, pairs, images, lpips_fn, strategy=settings.strategy, progress=progress, name=name, keep=examples_at
         )
         summary, capped = _summarise(per_image, buckets)
         count = sum(len(v) for v in pairs.values())
@@ -800,10 +865,12 @@ def markdown_report(results: Union[Mapping, str, os.PathLike], *, title: str | N
         f"NVIDIA irregular ({s['border']} border)" if m == NVIDIA else f"preset {m!r}" for m in s["masks"]
     )
     pairs_per_bucket = {len(v) for v in results["pairs"].values()}
+    at = "native size" if s["size"] == NATIVE else f"{s['size']} px"
+    shown_size = "each photo at its own size" if s["size"] == NATIVE else f"{s['size']}×{s['size']} px"
     lines = [
-        f"# {title or 'Evaluation: ' + Path(s['images']).as_posix() + ' at ' + str(s['size']) + ' px'}",
+        f"# {title or 'Evaluation: ' + Path(s['images']).as_posix() + ' at ' + at}",
         "",
-        f"- Images: `{s['images']}` ({s['images_available']} available), {s['size']}×{s['size']} px",
+        f"- Images: `{s['images']}` ({s['images_available']} available), {shown_size}",
         f"- Masks: {masks}; {s['images_used_per_bucket']} images × {s['masks_per_image']} masks = "
         f"{'/'.join(str(n) for n in sorted(pairs_per_bucket))} pairs per bucket; seed {s['seed']}",
         f"- Strategy: `{s['strategy']}`; torch {s.get('torch')}",
@@ -836,6 +903,15 @@ def markdown_report(results: Union[Mapping, str, os.PathLike], *, title: str | N
 # command line
 # --------------------------------------------------------------------------------------------
 
+def _size_arg(text: str) -> Union[int, str]:
+    if text == NATIVE:
+        return NATIVE
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a side in pixels or {NATIVE!r}, got {text!r}") from None
+
+
 def _parser() -> argparse.ArgumentParser:
     presets = ", ".join(sorted(masks_lib.MASK_PRESETS))
     p = argparse.ArgumentParser(
@@ -853,7 +929,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--border", choices=list(BORDERS), default="any",
                    help="NVIDIA split: any, free (masks keeping a border free) or touching")
     p.add_argument("--buckets", nargs="+", type=int, default=None, help="NVIDIA buckets 0-5 to keep; None: all six")
-    p.add_argument("--size", type=int, default=256, help="evaluation side in pixels")
+    p.add_argument("--size", type=_size_arg, default=256,
+                   help="evaluation side in pixels, or 'native': each photo whole at its own size")
     p.add_argument("--images-per-bucket", type=int, default=100)
     p.add_argument("--masks-per-image", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)

@@ -122,7 +122,8 @@ class Recipe:
         description: one line shown by ``--list-recipes``.
         report: the report (and paper) the recipe reproduces.
         architecture, preset, model_options: for :func:`inpainting.create_model`.
-        size: working side in pixels; batch_size: images per step (per process);
+        size: working side in pixels, also the trained model's ``native_size`` (in its config.json);
+        batch_size: images per step (per process);
         epochs: length of training when neither ``--steps`` nor ``--epochs`` is given.
         losses: the generator's reconstruction terms.
         masks: the hole masks; masks_per_image: masks drawn per image (the batch grows by it).

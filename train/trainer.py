@@ -336,7 +336,12 @@ class Trainer:
 
         # ---- model
         info = inpainting.get_architecture(recipe.architecture)
-        self.model = inpainting.create_model(recipe.architecture, recipe.preset, **recipe.model_options)
+        if "native_size" in recipe.model_options:
+            raise ValueError("native_size is the size the model is trained at: set it with --size (the recipe's "
+                             "size), not as a model option")
+        # The working size is the training size, so config.json records the size the weights were trained at.
+        self.model = inpainting.create_model(recipe.architecture, recipe.preset, **recipe.model_options,
+                                             native_size=recipe.size)
         if options.init_from and not options.resume:  # on resume the checkpoint holds the weights
             self._init_from(options.init_from)
         self.frozen_norms = self._find_encoder_norms() if options.freeze_encoder_norm else []

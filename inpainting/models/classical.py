@@ -43,7 +43,6 @@ class _OpenCVInpainter(InpaintingModel, paper_url=None, repo_url="https://docs.o
 @register_model(
     "opencv-telea",
     description="Classical: OpenCV fast-marching inpainting (Telea 2004), no training, any size",
-    native_size=None,
     pad_multiple=1,
     presets={"default": {"radius": 3}},
     default_preset="default",
@@ -62,7 +61,6 @@ class OpenCVTelea(_OpenCVInpainter, paper_url="https://doi.org/10.1080/10867651.
 @register_model(
     "opencv-ns",
     description="Classical: OpenCV Navier-Stokes inpainting (Bertalmio et al. 2001), no training, any size",
-    native_size=None,
     pad_multiple=1,
     presets={"default": {"radius": 3}},
     default_preset="default",

@@ -32,12 +32,11 @@ def _decoder_stage(cin: int, cout: int, *, last: bool) -> nn.Sequential:
 @register_model(
     "conv-autoencoder",
     description="Blind convolutional autoencoder (CIFAR-10 report's VanillaCNN): sees only the damaged image",
-    native_size=32,
     pad_multiple=32,
     presets={
-        "cifar10": {"channels": [32, 64, 128, 256, 512], "native_size": 32},
-        "small": {"channels": [32, 64, 128, 256], "native_size": 64},
-        "tiny": {"channels": [4, 8], "native_size": 16},
+        "cifar10": {"channels": [32, 64, 128, 256, 512]},
+        "small": {"channels": [32, 64, 128, 256]},
+        "tiny": {"channels": [4, 8]},
     },
     default_preset="cifar10",
     blind=True,
@@ -55,7 +54,8 @@ class ConvAutoencoder(
         channels (list[int], default [32, 64, 128, 256, 512]): encoder channels, one 3×3 conv +
             max-pool + ReLU per entry; the decoder mirrors them with stride-2 transposed convs back
             to 3 channels. Inputs must be multiples of ``2 ** len(channels)`` (``pad_multiple``).
-        native_size (int, default 32): the resolution the model is meant for (CIFAR-10: 32).
+        native_size (int, default 32): working size: the side the model is trained at
+            (the trainer sets the recipe's size; CIFAR-10: 32).
     """
 
     def __init__(self, channels: list[int] = (32, 64, 128, 256, 512), native_size: int = 32):

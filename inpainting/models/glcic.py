@@ -59,14 +59,13 @@ class DAMBlock(nn.Module):
 @register_model(
     "glcic",
     description="GLCIC completion network with dilated convolutions (Iizuka et al. 2017); U-Net and DAM options",
-    native_size=256,
     pad_multiple=4,
     presets={
-        "iizuka2017": {"base_channels": 64, "native_size": 256},
-        "unet": {"base_channels": 64, "skip": True, "native_size": 256},
-        "dam": {"base_channels": 64, "dam": True, "native_size": 256},
-        "small": {"base_channels": 16, "native_size": 64},
-        "tiny": {"base_channels": 2, "dilations": [2, 4], "native_size": 16},
+        "iizuka2017": {"base_channels": 64},
+        "unet": {"base_channels": 64, "skip": True},
+        "dam": {"base_channels": 64, "dam": True},
+        "small": {"base_channels": 16},
+        "tiny": {"base_channels": 2, "dilations": [2, 4]},
     },
     default_preset="iizuka2017",
 )
@@ -89,7 +88,8 @@ class CompletionNetwork(
             resolution into the decoder.
         dam (bool, default False): a DAM block after each decoder stage (DAM-GAN 2022).
         fill_value (float, default 0.5): constant that replaces the hole pixels in the input.
-        native_size (int, default 256): the resolution the model is meant for.
+        native_size (int, default 256): working size: the side the model is trained at
+            (the trainer sets the recipe's size).
     """
 
     def __init__(

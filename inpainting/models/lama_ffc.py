@@ -30,15 +30,14 @@ def _up(cin: int, cout: int) -> nn.Sequential:
 @register_model(
     "lama-ffc",
     description="LaMa-style generator: Fast Fourier Convolution residual blocks (Suvorov et al. 2021)",
-    native_size=256,
     pad_multiple=8,
     presets={
         "lama": {"base_channels": 64, "num_downsampling": 3, "num_blocks": 18, "ratio_global": 0.75,
-                 "max_channels": 1024, "native_size": 256},
+                 "max_channels": 1024},
         "small": {"base_channels": 24, "num_downsampling": 3, "num_blocks": 5, "ratio_global": 0.75,
-                  "max_channels": 128, "native_size": 64},
+                  "max_channels": 128},
         "tiny": {"base_channels": 4, "num_downsampling": 2, "num_blocks": 1, "ratio_global": 0.75,
-                 "max_channels": 16, "native_size": 16},
+                 "max_channels": 16},
     },
     default_preset="lama",
 )
@@ -60,8 +59,8 @@ class LamaFFC(
         num_blocks (int, default 18): FFC residual blocks at the bottom.
         ratio_global (float, default 0.75): share of global (spectral) channels in the FFC blocks.
         max_channels (int, default 1024): cap on the channels.
-        native_size (int, default 256): the resolution the model is meant for (LaMa trains at 256
-            and generalises to higher resolutions).
+        native_size (int, default 256): working size: the side the model is trained at
+            (the trainer sets the recipe's size; LaMa trains at 256 and generalises to higher resolutions).
     """
 
     def __init__(self, base_channels: int = 64, num_downsampling: int = 3, num_blocks: int = 18,

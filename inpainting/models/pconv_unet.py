@@ -81,20 +81,17 @@ def _concat(a: torch.Tensor, mask_a: torch.Tensor, b: torch.Tensor, mask_b: torc
 @register_model(
     "pconv-unet",
     description="Partial-convolution U-Net (Liu et al. 2018), optional Region Normalization (Yu et al. 2020)",
-    native_size=256,
     pad_multiple=128,
     presets={
         "liu2018": {"channels": [64, 128, 256, 512, 512, 512, 512], "kernel_sizes": [7, 5, 5, 3, 3, 3, 3],
-                    "norm": "batch", "native_size": 256},
-        "cifar10": {"channels": [32, 64, 128, 256, 512], "kernel_sizes": [3, 3, 3, 3, 3], "norm": "batch",
-                    "native_size": 32},
+                    "norm": "batch"},
+        "cifar10": {"channels": [32, 64, 128, 256, 512], "kernel_sizes": [3, 3, 3, 3, 3], "norm": "batch"},
         "celeba": {"channels": [64, 128, 256, 512], "kernel_sizes": [3, 3, 3, 3], "convs_per_level": 2,
-                   "first_level_downsamples": False, "norm": "batch", "native_size": 128},
+                   "first_level_downsamples": False, "norm": "batch"},
         "places-rn": {"channels": [64, 128, 256, 512, 512, 512, 512], "kernel_sizes": [7, 5, 5, 3, 3, 3, 3],
-                      "norm": "region", "native_size": 256},
-        "small": {"channels": [32, 64, 128, 128, 128], "kernel_sizes": [5, 3, 3, 3, 3], "norm": "batch",
-                  "native_size": 64},
-        "tiny": {"channels": [4, 8], "kernel_sizes": [3, 3], "norm": "batch", "native_size": 16},
+                      "norm": "region"},
+        "small": {"channels": [32, 64, 128, 128, 128], "kernel_sizes": [5, 3, 3, 3, 3], "norm": "batch"},
+        "tiny": {"channels": [4, 8], "kernel_sizes": [3, 3], "norm": "batch"},
     },
     default_preset="liu2018",
 )
@@ -123,7 +120,8 @@ class PConvUNet(
         first_level_downsamples (bool, default True): level 0 is strided (Liu et al.) or works at
             full resolution (classic U-Net).
         norm (str, default "batch"): "batch", "none" or "region" (RN-B encoder, RN-L decoder).
-        native_size (int, default 256): the resolution the model is meant for.
+        native_size (int, default 256): working size: the side the model is trained at
+            (the trainer sets the recipe's size).
 
     ``pad_multiple`` is ``2 ** (number of downsamplings)``.
     """

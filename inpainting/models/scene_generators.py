@@ -91,12 +91,11 @@ class _ResidualTrunk(nn.Sequential):
 @register_model(
     "unet-generator",
     description="U-Net generator (pix2pix-style, Places GAN report): masked image + mask in, image out",
-    native_size=128,
     pad_multiple=64,
     presets={
-        "places": {"base_channels": 64, "depth": 6, "max_channels": 512, "native_size": 128},
-        "small": {"base_channels": 32, "depth": 4, "max_channels": 128, "native_size": 64},
-        "tiny": {"base_channels": 4, "depth": 2, "max_channels": 8, "native_size": 16},
+        "places": {"base_channels": 64, "depth": 6, "max_channels": 512},
+        "small": {"base_channels": 32, "depth": 4, "max_channels": 128},
+        "tiny": {"base_channels": 4, "depth": 2, "max_channels": 8},
     },
     default_preset="places",
 )
@@ -114,7 +113,8 @@ class UNetGenerator(
         base_channels (int, default 64): channels of the first level, doubled per level.
         depth (int, default 6): number of stride-2 levels; ``pad_multiple`` is ``2 ** depth``.
         max_channels (int, default 512): cap on the channels of a level.
-        native_size (int, default 128): the resolution the model is meant for.
+        native_size (int, default 128): working size: the side the model is trained at
+            (the trainer sets the recipe's size).
     """
 
     def __init__(self, base_channels: int = 64, depth: int = 6, max_channels: int = 512, native_size: int = 128):
@@ -152,15 +152,14 @@ class UNetGenerator(
 @register_model(
     "residual-generator",
     description="Residual generator (Places GAN report): downscale, residual, upscale blocks; predicts hole or image",
-    native_size=128,
     pad_multiple=8,
     presets={
         "places": {"base_channels": 64, "num_downscale": 3, "num_residual": 6, "max_channels": 256,
-                   "predict": "image", "native_size": 128},
+                   "predict": "image"},
         "small": {"base_channels": 32, "num_downscale": 3, "num_residual": 4, "max_channels": 128,
-                  "predict": "image", "native_size": 64},
+                  "predict": "image"},
         "tiny": {"base_channels": 4, "num_downscale": 2, "num_residual": 1, "max_channels": 8,
-                 "predict": "image", "native_size": 16},
+                 "predict": "image"},
     },
     default_preset="places",
 )
@@ -182,7 +181,8 @@ class ResidualGenerator(
         max_channels (int, default 256): cap on the channels.
         predict (str, default "image"): "image" predicts every pixel; "hole" uses the prediction
             under the mask only and passes the known pixels through (the report's hole-only variant).
-        native_size (int, default 128): the resolution the model is meant for.
+        native_size (int, default 128): working size: the side the model is trained at
+            (the trainer sets the recipe's size).
     """
 
     def __init__(self, base_channels: int = 64, num_downscale: int = 3, num_residual: int = 6,
@@ -208,12 +208,11 @@ class ResidualGenerator(
 @register_model(
     "two-stage-generator",
     description="Two-stage coarse-then-refine residual generator (Places GAN report)",
-    native_size=128,
     pad_multiple=8,
     presets={
-        "places": {"base_channels": 64, "num_downscale": 3, "num_residual": 4, "max_channels": 256, "native_size": 128},
-        "small": {"base_channels": 24, "num_downscale": 3, "num_residual": 2, "max_channels": 96, "native_size": 64},
-        "tiny": {"base_channels": 4, "num_downscale": 2, "num_residual": 1, "max_channels": 8, "native_size": 16},
+        "places": {"base_channels": 64, "num_downscale": 3, "num_residual": 4, "max_channels": 256},
+        "small": {"base_channels": 24, "num_downscale": 3, "num_residual": 2, "max_channels": 96},
+        "tiny": {"base_channels": 4, "num_downscale": 2, "num_residual": 1, "max_channels": 8},
     },
     default_preset="places",
 )
@@ -234,7 +233,8 @@ class TwoStageGenerator(
             is ``2 ** num_downscale``.
         num_residual (int, default 4): residual blocks per trunk.
         max_channels (int, default 256): cap on the channels.
-        native_size (int, default 128): the resolution the model is meant for.
+        native_size (int, default 128): working size: the side the model is trained at
+            (the trainer sets the recipe's size).
     """
 
     def __init__(self, base_channels: int = 64, num_downscale: int = 3, num_residual: int = 4,
