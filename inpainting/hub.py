@@ -77,6 +77,9 @@ class InpaintingModel(
     native_size: int | None = None
     pad_multiple: int = 1
     blind: bool = False
+    # The largest side the inference path runs the model at (see inpainting.inference.work_limit):
+    # None = twice the working size; a checkpoint records a measured one as inpainting_hub.max_side.
+    max_side: int | None = None
 
     # ------------------------------------------------------------------ saving
     def save_pretrained(self, save_directory: str | Path, *, metadata: dict[str, Any] | None = None,
@@ -146,6 +149,9 @@ class InpaintingModel(
             model = cls._load_as_safetensor(model, model_file, map_location, strict)
         except RuntimeError as err:  # size mismatch, missing or unexpected keys
             raise WeightsError(f"{model_id}: the weights do not match the config: {err}") from err
+        measured = ((config or {}).get(HUB_METADATA_KEY) or {}).get("max_side")
+        if measured:
+            model.max_side = int(measured)
         return model
 
     # ------------------------------------------------------------------- helpers

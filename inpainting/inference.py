@@ -5,16 +5,20 @@ for the image size, pads each model input to the model's ``pad_multiple``, runs 
 ``image * (1 - mask)``, crops the padding away and composites: pixels outside the hole are
 returned bit for bit unchanged, in the input's own mode (RGBA keeps its alpha).
 
-Strategies:
+Strategies (``L`` = :func:`work_limit`: the model's ``max_side``, else twice its working size,
+else 1024 px for OpenCV's methods):
 
 * ``original``: the whole image at its own size.
-* ``resize``: shrink so the long side is at most ``resize_limit`` (default: the model's native
-  resolution ×2, or 1024 for models with no native size), inpaint, upscale, paste back only the
-  hole pixels.
-* ``crop``: a box around each connected mask region plus a margin, resized down to the model's
-  working size when larger, inpainted and pasted back (holes only).
-* ``auto``: ``original`` when the long side is at most ``resize_limit``; otherwise ``crop``
-  when the boxes around the mask regions are small against the image, else ``resize``.
+* ``resize``: shrink so the long side is at most ``resize_limit`` (default ``L``), inpaint,
+  upscale, paste back only the hole pixels.
+* ``crop``: a box around each connected mask region plus a margin (a fraction of the region's
+  long side), shrunk to ``L`` when larger, inpainted and pasted back (holes only).
+* ``auto``: ``original`` when the long side is at most ``L``; otherwise ``crop`` when the boxes
+  around the mask regions are small against the image, else ``resize``.
+
+Whatever the strategy, the hole's pixels are cleared before any resizing and a pixel at any
+scale is a hole when any full-size hole pixel falls in it (:func:`scale_hole`), so no result
+depends on what was under the hole.
 """
 from __future__ import annotations
 
@@ -37,17 +41,20 @@ _CLASSICAL_LIMIT = 1024
 
 
 def work_limit(model) -> int | None:
-    """The largest side ``crop`` runs ``model`` at: a learned model's working size
-    (``native_size``), a method's own ``max_side`` (PatchMatch: its time budget), else None (any)."""
-    side = getattr(model, "native_size", None) or getattr(model, "max_side", None)
-    return int(side) if side else None
+    """The largest side ``model`` is run at: its ``max_side`` when it has one (PatchMatch: its
+    time budget; a checkpoint: the side up to which it was measured to fill better at full size,
+    ``inpainting_hub.max_side`` in its config), else twice a learned model's working size
+    (``native_size``), else None (OpenCV's methods: any size). The resolution-policy table in
+    RESULTS.md (``python -m benchmarks.resolution_policy``) is where these come from."""
+    side = getattr(model, "max_side", None)
+    if side:
+        return int(side)
+    native = getattr(model, "native_size", None)
+    return 2 * int(native) if native else None
 
 
 def _default_resize_limit(model) -> int:
-    native = getattr(model, "native_size", None)
-    if native:
-        return 2 * int(native)
-    return int(getattr(model, "max_side", None) or _CLASSICAL_LIMIT)
+    return work_limit(model) or _CLASSICAL_LIMIT
 
 
 @torch.inference_mode()

@@ -245,8 +245,10 @@ def _swd_one(fill: np.ndarray, truth: np.ndarray, hole: np.ndarray, *, levels: i
         return float("nan")
     channels = fill.shape[-1]
     total = 0.0
+    # levels + 1 pyramid levels; the low-pass residual (the last) is left out: it measures how
+    # right the colours and layout are (PSNR's and L1's job), not whether the fill looks real.
     for level, (fill_level, truth_level) in enumerate(
-        zip(_laplacian_pyramid(fill, levels), _laplacian_pyramid(truth, levels))
+        zip(_laplacian_pyramid(fill, levels + 1)[:-1], _laplacian_pyramid(truth, levels + 1)[:-1])
     ):
         if level > 0:
             hole = _max_pool2(hole)
@@ -271,7 +273,7 @@ def swd_realism(
     mask: torch.Tensor,
     *,
     reduction: str = "none",
-    levels: int = 4,
+    levels: int = 3,
     max_patches: int = 2048,
     directions: int = 128,
     seed: int = 0,
@@ -284,8 +286,13 @@ def swd_realism(
     Growing of GANs", ICLR 2018, Sec. 5 and Appendix D, https://arxiv.org/abs/1710.10196):
 
     1. Composite ``x = mask * pred + (1 - mask) * target`` (known pixels pasted back) and build the
-       Laplacian pyramids of ``x`` and ``target`` (``cv2.pyrDown`` / ``cv2.pyrUp``): ``levels - 1``
-       band-pass levels and the low-pass residual at 1/2^(levels-1) resolution.
+       Laplacian pyramids of ``x`` and ``target`` (``cv2.pyrDown`` / ``cv2.pyrUp``): ``levels``
+       band-pass (detail) levels, at full, 1/2, 1/4 ... resolution. The low-pass residual is left
+       out, unlike Karras et al.: per image and at the same positions, it measures whether the
+       fill has the right colours and layout (which PSNR, SSIM and L1 already measure), and there
+       a smooth diffusion fill wins over copied texture. Measured on 40 photos/val images with
+       object-sized holes (per level, PatchMatch minus Navier-Stokes, ×10³): −173, −60, +51 on
+       the three band-pass levels, +316 on the residual.
     2. The hole at each level is the mask max-pooled 2×2 per level (a level pixel is hole if any
        full-resolution hole pixel falls in it). Each level is divided, per channel, by the standard
        deviation of the *target's* level over the whole image (at least 1/255): one normaliser for
@@ -296,7 +303,7 @@ def swd_realism(
     4. SWD per level: project both patch sets on ``directions`` random unit vectors (seeded, the
        same at every level), sort each projection, and take the mean **absolute** difference of
        the sorted projections (1-D Wasserstein-1, averaged over directions), as Karras et al.
-    5. Score = unweighted mean over the levels, × 10³ (as Karras et al. report it).
+    5. Score = unweighted mean over the band-pass levels, × 10³ (as Karras et al. report it).
 
     Sharing positions is fine: SWD compares the sorted projections (the distributions), not pairs.
     Deterministic (fixed seeds), and per image: an image scores the same alone or in a batch. Any
@@ -309,7 +316,7 @@ def swd_realism(
         target: ground truth B×C×H×W in [0, 1].
         mask: B×1×H×W in {0, 1}, 1 = hole.
         reduction (str): ``"none"`` (per image, shape B) or ``"mean"``. Default ``"none"``.
-        levels (int): pyramid levels, the low-pass residual included. Default 4.
+        levels (int): band-pass pyramid levels compared (the low-pass residual is not). Default 3.
         max_patches (int): most patch positions per level and image. Default 2048.
         directions (int): random projection directions. Default 128.
         seed (int): seed of the patch sampling and of the directions. Default 0.

@@ -26,4 +26,11 @@ faces=$(models_of faces); scenes=$(models_of scenes); objects=$(models_of object
   --masks lines --images-per-bucket 500 --seed 0 --no-progress --out outputs/eval/cifar10-val-32-lines
 [ -n "$faces" ] && $PY -m train.evaluate --models $faces opencv-telea opencv-ns --images $D/celeba/val --size 64 \
   --masks center-box boxes celeba-lines --images-per-bucket 250 --seed 0 --no-progress --out outputs/eval/celeba-val-64-reports
+# Photos at their own size (what a visitor uploads): every model meant for photos next to the three
+# classical methods, NVIDIA masks plus object-sized blobs.
+PHOTO_MODELS="$scenes opencv-telea opencv-ns patchmatch"
+"${EVAL[@]}" --models $PHOTO_MODELS --images $D/scenes/val --size native --masks nvidia objects \
+  --images-per-bucket 18 --examples 6 --out outputs/eval/scenes-val-native
+"${EVAL[@]}" --models $PHOTO_MODELS --images $D/photos/val --size native --masks nvidia objects \
+  --images-per-bucket 50 --examples 6 --out outputs/eval/photos-val-native
 $PY scripts/publish_results.py

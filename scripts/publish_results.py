@@ -31,6 +31,15 @@ DOMAIN_SETS = {  # domain -> evaluation folder under --eval-root, and how to nam
     "objects": ("cifar10-val-32", "CIFAR-10 val, 32×32, NVIDIA irregular masks"),
 }
 BASELINES = ["opencv-telea", "opencv-ns"]
+NATIVE_SETS = (  # evaluation folder under --eval-root, and how to name it: photos at their own size
+    ("scenes-val-native", "scenes val (Urban100 + Sun-Hays-80) at native size (up to 768 px)"),
+    ("photos-val-native", "photos val (Places365 rooms + outdoor Flickr photos) at native size (256×256)"),
+)
+NATIVE_BASELINE = "opencv-ns"
+NATIVE_START = "<!-- native-size: written by scripts/publish_results.py -->"
+NATIVE_END = "<!-- /native-size -->"
+MEASUREMENTS = ROOT / "docs" / "measurements"  # hand-run benchmark tables, included verbatim
+FIGURES = ROOT / "docs" / "figures"
 MARK = "<!-- evaluation: written by scripts/publish_results.py -->"
 
 
@@ -164,6 +173,80 @@ def _bar(results: dict | None, label: str, first_bucket: int) -> list[str]:
             ""] + rows + [""]
 
 
+def _native_section(eval_root: Path) -> list[str]:
+    """Photos at their own size: every model meant for photos next to Telea, NS and PatchMatch,
+    per NVIDIA bucket, with the realism score, paired margins over NS, speed and the picture; then
+    the measurement records in docs/measurements/."""
+    lines = [NATIVE_START, "## Real photos at their own size", "",
+             "What a visitor does: a whole photo, at its own resolution, through `inpainting.inpaint` (strategy "
+             "`auto`). PSNR and SSIM reward blur, so every table also gives the realism score **SWD** "
+             "(`inpainting.metrics.swd_realism`: the sliced Wasserstein distance between 7×7 Laplacian-pyramid "
+             "patches of the fill and of the true photo, after Karras et al., ICLR 2018; ×10³, lower is better; "
+             "a blurred copy of the truth scores worse than the truth, `tests/test_realism.py`).", ""]
+    for folder, label in NATIVE_SETS:
+        res = _load(eval_root / folder)
+        if res is None:
+            lines += [f"### {label}", "", f"Not evaluated yet (`outputs/eval/{folder}`).", ""]
+            continue
+        s = res["settings"]
+        lines += [f"### {label}", "",
+                  f"{s['images_used_per_bucket']} images × {s['masks_per_image']} NVIDIA mask(s) per bucket, seed "
+                  f"{s['seed']}; best per column in bold.", ""]
+        for metric, title in (("psnr", "PSNR (dB) ↑"), ("ssim", "SSIM ↑"), ("l1_hole", "L1 in the hole ↓"),
+                              ("swd", "SWD realism ↓")):
+            if metric in s["metrics"]:
+                lines += [title, "", markdown_table(res, metric), ""]
+        if NATIVE_BASELINE in res["models"] and "swd" in s["metrics"]:
+            lines += [f"Paired margin over `{NATIVE_BASELINE}` over all pairs (mean ± 95 % interval; per image when "
+                      "an image carries several masks), and seconds per image in `inpaint` on this 2-core CPU:", "",
+                      "| model | ΔPSNR (dB) | ΔSSIM | ΔSWD | s / image |", "|---|---:|---:|---:|---:|"]
+            for name, entry in res["models"].items():
+                cells = []
+                for metric, digits in (("psnr", 2), ("ssim", 4), ("swd", 1)):
+                    if name == NATIVE_BASELINE:
+                        cells.append("-")
+                        continue
+                    everything = _paired_all(res, name, NATIVE_BASELINE, metric)
+                    cells.append(f"{everything[0]:+.{digits}f} ± {everything[1]:.{digits}f}")
+                lines.append(f"| {name} | " + " | ".join(cells) + f" | {entry['seconds_per_image']:.3f} |")
+            lines.append("")
+        figure = FIGURES / f"{folder}.png"
+        if figure.is_file():
+            lines += [f"Each row: the photo with the hole in white, every model's fill and the original, cropped "
+                      f"around the hole (`{figure.relative_to(ROOT).as_posix()}`, from `examples.png` of the run):", "",
+                      f"![fills on {label}]({figure.relative_to(ROOT).as_posix()})", ""]
+        lines += [f"Command: `{s['command']}`", ""]
+    for record in sorted(MEASUREMENTS.glob("*.md")) if MEASUREMENTS.is_dir() else []:
+        lines += [record.read_text().strip(), ""]
+    return lines + [NATIVE_END, ""]
+
+
+def _paired_all(results: dict, model: str, baseline: str, metric: str) -> tuple[float, float]:
+    """:func:`_paired` over every bucket's pairs together."""
+    a = np.concatenate([np.asarray(results["models"][model]["per_image"][b][metric], float) for b in results["buckets"]])
+    b_ = np.concatenate([np.asarray(results["models"][baseline]["per_image"][b][metric], float) for b in results["buckets"]])
+    diff = a - b_
+    per_image = int(results["settings"].get("masks_per_image", 1))
+    if per_image > 1 and len(diff) % per_image == 0:
+        diff = diff.reshape(-1, per_image).mean(1)
+    diff = diff[np.isfinite(diff)]
+    return float(diff.mean()), float(1.96 * diff.std(ddof=1) / np.sqrt(len(diff)))
+
+
+def _write_native_only(path: Path, section: list[str]) -> None:
+    """Replace the native-size block of an existing RESULTS.md (the other sections need every
+    domain's evaluation, which ``--native-only`` does not re-read)."""
+    text = path.read_text()
+    block = "\n".join(section).rstrip() + "\n"
+    if NATIVE_START in text and NATIVE_END in text:
+        head, rest = text.split(NATIVE_START, 1)
+        text = head + block.rstrip("\n") + rest.split(NATIVE_END, 1)[1]
+    else:
+        head, sep, tail = text.partition("## Speed")
+        text = head + block + "\n" + sep + tail
+    path.write_text(text)
+
+
 def _model_config(folder: Path) -> dict:
     config = json.loads((folder / "config.json").read_text())
     config.pop("inpainting_hub", None)
@@ -267,7 +350,13 @@ def main() -> None:
     p.add_argument("--checkpoints", type=Path, default=ROOT / "checkpoints")
     p.add_argument("--out", type=Path, default=ROOT / "RESULTS.md")
     p.add_argument("--readme", type=Path, default=ROOT / "README.md", help="README with the shipped-models block")
+    p.add_argument("--native-only", action="store_true",
+                   help="only rewrite RESULTS.md's native-size block (photos at their own size)")
     args = p.parse_args()
+    if args.native_only:
+        _write_native_only(args.out, _native_section(args.eval_root))
+        print(f"wrote the native-size block of {args.out}")
+        return
 
     results = {domain: _load(args.eval_root / folder) for domain, (folder, _) in DOMAIN_SETS.items()}
     for folder in sorted(p for p in args.checkpoints.iterdir() if (p / "config.json").is_file()):
@@ -323,6 +412,7 @@ def main() -> None:
         lines += [f"### {label}", "", "PSNR (dB) ↑", "", markdown_table(res, "psnr"), "",
                   "SSIM ↑", "", markdown_table(res, "ssim"), "", "L1 in the hole ↓", "",
                   markdown_table(res, "l1_hole"), "", f"Command: `{res['settings']['command']}`", ""]
+    lines += _native_section(args.eval_root)
     bench = args.benchmark / "benchmark.md"
     lines += ["## Speed", ""]
     lines += [bench.read_text().strip(), ""] if bench.is_file() else ["Not measured yet: run `python -m train.benchmark --models all`.", ""]

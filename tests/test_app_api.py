@@ -60,10 +60,11 @@ def test_models_lists_available_models(client):
     assert all(m["description"] for m in models)
 
 
-def test_inpaint_returns_png_with_known_pixels_unchanged(client, photo_and_hole):
+@pytest.mark.parametrize("name", ["opencv-telea", "patchmatch"])
+def test_inpaint_returns_png_with_known_pixels_unchanged(client, photo_and_hole, name):
     photo, hole = photo_and_hole
-    path = client.predict(handle_file(str(EXAMPLE)), handle_file(str(EXAMPLE_MASK)), "opencv-telea", "auto", api_name="/inpaint")
-    assert Path(path).name == "opencv-telea.png"
+    path = client.predict(handle_file(str(EXAMPLE)), handle_file(str(EXAMPLE_MASK)), name, "auto", api_name="/inpaint")
+    assert Path(path).name == f"{name}.png"
     assert_filled(path, photo, hole)
 
 

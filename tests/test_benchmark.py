@@ -30,7 +30,7 @@ def test_inputs_have_holes_and_the_photo_uses_crop():
 
 
 def test_benchmark_figures_and_markdown():
-    models = ["opencv-telea"]
+    models = ["opencv-telea", "patchmatch"]
     learned = _tiny_learned()
     if learned is not None:
         models.append(learned)

@@ -43,11 +43,12 @@ def test_folder_run_writes_one_png_per_image(folders, tmp_path):
         assert (result[hole] != source[hole]).any()
 
 
-def test_single_file_through_a_real_subprocess(folders, tmp_path):
+@pytest.mark.parametrize("name", ["opencv-telea", "patchmatch"])
+def test_single_file_through_a_real_subprocess(folders, tmp_path, name):
     images, masks = folders
     out = tmp_path / "one.png"
     proc = subprocess.run(
-        [sys.executable, "-m", "inpainting", "--model", "opencv-telea", "--image", str(images / "img0.jpg"),
+        [sys.executable, "-m", "inpainting", "--model", name, "--image", str(images / "img0.jpg"),
          "--mask", str(masks / "img0.png"), "--output", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )

@@ -338,3 +338,46 @@ def test_bad_settings_are_refused_clearly(image_folder, tmp_path):
         ev.evaluate(["no-such-model"], _settings(image_folder), progress=False)
     with pytest.raises(ValueError, match="given twice"):
         ev.evaluate(["opencv-ns", "opencv-ns"], _settings(image_folder), progress=False)
+
+
+def test_native_size_evaluates_each_photo_whole_with_masks_fitted_to_it(nvidia_folder, tmp_path):
+    """``--size native``: photos of different, non-square sizes are evaluated whole; each mask is
+    the NVIDIA file resized (nearest) to its photo; the realism score is recorded; the examples
+    picture is cropped around the hole; the CLI accepts ``native``."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    rng = np.random.default_rng(3)
+    shapes = {"a.png": (40, 70), "b.png": (90, 50), "c.png": (64, 64)}
+    for name, (h, w) in shapes.items():
+        Image.fromarray(_smooth_image(rng, h, w)).save(folder / name)
+    settings = ev.EvalSettings(images=folder, size="native", nvidia_root=nvidia_folder, images_per_bucket=3,
+                               nvidia_bucket_size=FAKE_BUCKET_SIZE, buckets=(1, 4))
+    pairs, _ = ev.build_pairs(settings)
+    for bucket_pairs in pairs.values():
+        for pair in bucket_pairs:
+            assert pair.hole.shape == shapes[pair.image]
+            mask = np.asarray(Image.open(nvidia_folder / f"{pair.mask}.png"))
+            h, w = shapes[pair.image]
+            expected = np.asarray(Image.fromarray(mask).resize((w, h), Image.NEAREST)) > 127
+            np.testing.assert_array_equal(pair.hole, expected)
+    out = tmp_path / "out"
+    results = ev.main(["--models", "opencv-ns", "--images", str(folder), "--size", "native", "--nvidia-root",
+                       str(nvidia_folder), "--nvidia-bucket-size", str(FAKE_BUCKET_SIZE), "--buckets", "1", "4",
+                       "--images-per-bucket", "3", "--out", str(out), "--examples", "2", "--no-progress"])
+    assert results["settings"]["size"] == "native"
+    swd = results["models"]["opencv-ns"]["per_image"]
+    assert all(len(v["swd"]) == 3 and all(x > 0 for x in v["swd"]) for v in swd.values())
+    report = (out / "results.md").read_text()
+    assert "native size" in report and "SWD realism" in report
+    picture = Image.open(out / "examples.png")
+    assert picture.height > 2 * ev.NATIVE_CELL and picture.width >= 3 * ev.NATIVE_CELL  # input, fill, original
+    with pytest.raises(SystemExit):
+        ev.main(["--images", str(folder), "--size", "big"])
+
+
+def test_hole_view_frames_the_hole():
+    hole = np.zeros((600, 900), bool)
+    hole[100:140, 700:760] = True
+    ys, xs = ev.hole_view(hole)
+    assert ys.start <= 100 and ys.stop >= 140 and xs.start <= 700 and xs.stop >= 760
+    assert (ys.stop - ys.start) < 200 and (xs.stop - xs.start) < 200  # a close-up, not the photo

@@ -264,10 +264,14 @@ def test_padding_to_the_model_multiple_is_cropped_back():
     np.testing.assert_array_equal(out[~mask], image[~mask])
 
 
-def test_crop_strategy_resizes_crops_to_native_size():
+def test_crop_strategy_shrinks_crops_to_the_work_limit():
+    """Twice the working size by default; a model's own max_side (a measured one) when it has one."""
     model = _Recorder()
     image = np.zeros((1000, 1000, 3), np.uint8)
     mask = np.zeros((1000, 1000), bool)
     mask[400:600, 400:600] = True
     inpainting.inpaint(model, image, mask, strategy="crop")
-    assert len(model.seen) == 1 and max(model.seen[0]) == 64
+    assert len(model.seen) == 1 and max(model.seen[0]) == 2 * 64
+    model.max_side = 96
+    inpainting.inpaint(model, image, mask, strategy="crop")
+    assert max(model.seen[1]) == 96

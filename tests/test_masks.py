@@ -30,6 +30,7 @@ DOCUMENTED_RATIO_BOUNDS = {
     "circles": (0.01, 0.55),
     "ellipses": (0.005, 0.50),
     "shapes": (0.005, 0.38),
+    "objects": (0.01, 0.45),
     "center-box": ((50 / 128) ** 2 - 1e-3, (50 / 128) ** 2 + 1e-3),
     "boxes": (0.15, 0.47),
     "strokes": (0.005, 0.56),

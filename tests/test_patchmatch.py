@@ -2,6 +2,8 @@
 texture where NS smears (measured by the realism score), and bounded in size by the inference path."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -108,3 +110,29 @@ def test_bad_settings_are_refused_with_a_reason():
         inpainting.create_model("patchmatch", patch_size=4)
     with pytest.raises(ValueError, match="max_side"):
         inpainting.create_model("patchmatch", max_side=8)
+
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.mark.skipif(not (DATA / "photos" / "val").is_dir(), reason="needs ../shared/data/photos/val (real photos)")
+def test_on_real_photos_with_object_sized_holes_patchmatch_is_more_realistic_than_ns():
+    """The realism score's sanity check on real data: 24 photos/val images, one object-sized hole
+    each (the ``objects`` mask preset), PatchMatch's mean SWD below Navier-Stokes's."""
+    from inpainting.masks import get_mask_generator
+    from train.evaluate import list_images, prepare_image
+
+    files = list_images(DATA / "photos" / "val")[::12][:24]
+    generator = get_mask_generator("objects")
+    scores = {"patchmatch": [], "opencv-ns": []}
+    for i, path in enumerate(files):
+        photo = prepare_image(path, "native")
+        hole = generator(np.random.default_rng(i), photo.shape[:2]).astype(bool)
+        target = torch.from_numpy(photo).permute(2, 0, 1)[None].float() / 255
+        mask = torch.from_numpy(hole.astype(np.float32))[None, None]
+        for name in scores:
+            out = np.array(inpainting.inpaint(inpainting.load_model(name), photo, hole))
+            scores[name].append(float(metrics.swd_realism(torch.from_numpy(out).permute(2, 0, 1)[None].float() / 255,
+                                                          target, mask)))
+    pm, ns = np.mean(scores["patchmatch"]), np.mean(scores["opencv-ns"])
+    assert pm < ns, (pm, ns)

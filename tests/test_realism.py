@@ -87,7 +87,9 @@ def test_blur_loses_to_plausible_texture(photo, mask_name):
     assert s["truth"] == 0
     assert 0 < s["shifted"] < s["blur2"] < s["blur3"], s
     assert 0 < s["elsewhere"] < s["blur3"], s  # other content: it may beat a light blur, not σ = 3
-    assert s["flat"] > max(s["blur3"], s["shifted"], s["elsewhere"]), s
+    # A flat fill has no texture either: it loses to both textures and to a light blur (it may
+    # tie a heavy one: the score compares detail, and both have almost none).
+    assert s["flat"] > max(s["blur1"], s["shifted"], s["elsewhere"]), s
 
 
 def test_psnr_prefers_the_blur_that_swd_rejects():

@@ -136,3 +136,18 @@ def test_unavailable_cuda_is_a_clear_error():
         pytest.skip("CUDA is available here")
     with pytest.raises(ValueError, match="CUDA is not available"):
         inpainting.load_model("opencv-telea", device="cuda")
+
+
+def test_a_measured_max_side_in_the_config_reaches_the_inference_path(tmp_path):
+    """A checkpoint may record the side up to which it fills better at full size
+    (``inpainting_hub.max_side``); loading sets it and the inference path uses it."""
+    from inpainting.inference import work_limit
+
+    model = inpainting.create_model("pconv-unet", "tiny")
+    assert model.max_side is None and work_limit(model) == 2 * model.native_size
+    model.save_pretrained(tmp_path / "plain")
+    model.save_pretrained(tmp_path / "measured", metadata={"max_side": 300})
+    assert work_limit(inpainting.load_model(tmp_path / "plain")) == 2 * model.native_size
+    loaded = inpainting.load_model(tmp_path / "measured")
+    assert loaded.max_side == 300 and work_limit(loaded) == 300
+    assert work_limit(inpainting.load_model("opencv-ns")) is None

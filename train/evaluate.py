@@ -14,8 +14,8 @@ Protocol (:data:`PROTOCOL`, also written into the command's help, the JSON and t
    (:class:`inpainting.masks.NvidiaIrregularMasks`); or seeded generator presets
    (:data:`inpainting.masks.MASK_PRESETS`: LaMa ``thin`` / ``medium`` / ``thick``, ``lines``,
    ``boxes``, ...), one bucket per preset. Masks whose hole vanishes at ``size`` are skipped.
-   At native size, masks are drawn at 512×512 and resized (nearest, re-binarised at 127) to the
-   size of the photo they are paired with.
+   At native size, each mask (the NVIDIA file at its own 512×512, or a preset drawn at 512×512) is
+   resized (nearest, re-binarised at 127) to the size of the photo it is paired with.
 3. Pairing is deterministic from ``seed``: bucket ``k`` draws its images without replacement
    with ``numpy.random.default_rng([seed, k])`` and pairs each with ``masks_per_image`` masks
    (NVIDIA: drawn without replacement from the bucket's files by the same generator; presets:
@@ -107,7 +107,7 @@ PSNR_CAP_DB = 100.0
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 DEFAULT_NVIDIA_ROOT = "../shared/data/masks/nvidia_irregular"
 NATIVE = "native"  # evaluation size meaning "each photo at its own size"
-NATIVE_MASK_SIZE = 512  # masks are drawn at this side, then resized to each photo, at native size
+NATIVE_MASK_SIZE = 512  # generated masks are drawn at this side, then resized to each photo, at native size
 BORDERS = {"any": None, "free": False, "touching": True}
 NVIDIA = "nvidia"
 METRIC_CHUNK = 32  # pairs per metrics call
@@ -290,7 +290,8 @@ def build_pairs(settings: EvalSettings) -> tuple[dict[str, list[Pair]], list[Pat
             for bucket in chosen:
                 def nvidia_masks(rng, k, bucket=bucket, reader=reader):
                     for index in rng.permutation(reader.indices(bucket, BORDERS[settings.border])):
-                        yield f"{int(index):05d}", reader.load(int(index), size)
+                        # At native size the file is read at its own size, then fitted to the photo.
+                        yield f"{int(index):05d}", reader.load(int(index), None if native else size)
                 sources.append((bucket.label, nvidia_masks))
         else:
             generator = masks_lib.get_mask_generator(name)
@@ -342,8 +343,9 @@ def fit_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     h, w = shape
     if mask.shape == (h, w):
         return (mask > 0).astype(np.uint8)
-    scaled = cv2.resize((mask > 0).astype(np.uint8) * 255, (w, h), interpolation=cv2.INTER_NEAREST)
-    return (scaled > 127).astype(np.uint8)
+    # PIL's nearest samples pixel centres, as NvidiaIrregularMasks.load does (cv2's INTER_NEAREST does not).
+    scaled = Image.fromarray((mask > 0).astype(np.uint8) * 255).resize((w, h), Image.Resampling.NEAREST)
+    return (np.asarray(scaled) > 127).astype(np.uint8)
 
 
 # --------------------------------------------------------------------------------------------

@@ -30,8 +30,10 @@ __all__ = ["PatchMatch"]
 
 logger = logging.getLogger(__name__)
 
+BLENDS = ("poisson", "feather", "none")
 
-def _fill_one(rgb: np.ndarray, hole: np.ndarray, *, patch_size: int, em_loops: int, mask_feather: float,
+
+def _fill_one(rgb: np.ndarray, hole: np.ndarray, *, patch_size: int, em_loops: int, blend: str, mask_feather: float,
               seed: int) -> np.ndarray:
     """PatchMatch on one H×W×3 uint8 image; falls back to smaller patches, then to Navier-Stokes,
     where the package cannot work (an image smaller than a patch, no complete source patch)."""
@@ -44,7 +46,8 @@ def _fill_one(rgb: np.ndarray, hole: np.ndarray, *, patch_size: int, em_loops: i
             continue
         try:
             out = inpaint_pyramid(rgb, hole, patch_size=size, seed=seed, em_loops=em_loops,
-                                  poisson_blend=mask_feather == 0, mask_feather=float(mask_feather))
+                                  poisson_blend=blend == "poisson",
+                                  mask_feather=float(mask_feather) if blend == "feather" else 0.0)
             return np.asarray(out, dtype=np.uint8)
         except ValueError as err:  # "no valid source patch centers", "mask covers the entire image"
             logger.info("patchmatch: patch %d failed on a %s image (%s); trying a smaller patch", size, rgb.shape[:2], err)
@@ -69,26 +72,31 @@ class PatchMatch(InpaintingModel, paper_url="https://doi.org/10.1145/1531326.153
 
     Args:
         patch_size (int, default 7): side of the square patches matched and copied (odd).
-        em_loops (int, default 1): match/vote/re-match loops at the coarse pyramid levels.
-        mask_feather (float, default 0.0): soft seam width in pixels; 0 uses the package's
-            Poisson-style seam blend instead.
+        em_loops (int, default 2): match/vote/re-match loops at the coarse pyramid levels.
+        blend (str, default "poisson"): how the copied patches meet the known pixels: ``"poisson"``
+            (the package's harmonic cross-fade over an 8 px band at the rim), ``"feather"`` (a soft
+            ramp ``mask_feather`` px wide) or ``"none"`` (hard paste).
+        mask_feather (float, default 4.0): ramp width in pixels for ``blend="feather"``.
         max_side (int, default 1024): the inference path shrinks the image (or each crop around
             a hole) so its long side is at most this before the model runs; bounds the time.
         seed (int, default 0): random seed; the same input always gives the same output.
     """
 
-    def __init__(self, patch_size: int = 7, em_loops: int = 1, mask_feather: float = 0.0, max_side: int = 1024,
-                 seed: int = 0):
+    def __init__(self, patch_size: int = 7, em_loops: int = 2, blend: str = "poisson", mask_feather: float = 4.0,
+                 max_side: int = 1024, seed: int = 0):
         super().__init__()
         if patch_size < 3 or patch_size % 2 == 0:
             raise ValueError(f"patch_size must be an odd integer >= 3, got {patch_size}")
         if em_loops < 1:
             raise ValueError(f"em_loops must be >= 1, got {em_loops}")
+        if blend not in BLENDS:
+            raise ValueError(f"blend must be one of {', '.join(BLENDS)}, got {blend!r}")
         if mask_feather < 0:
             raise ValueError(f"mask_feather must be >= 0 pixels, got {mask_feather}")
         if max_side < 32:
             raise ValueError(f"max_side must be >= 32 pixels, got {max_side}")
-        self.patch_size, self.em_loops, self.mask_feather = int(patch_size), int(em_loops), float(mask_feather)
+        self.patch_size, self.em_loops, self.blend = int(patch_size), int(em_loops), blend
+        self.mask_feather = float(mask_feather)
         self.max_side, self.seed = int(max_side), int(seed)
 
     @torch.inference_mode()
@@ -98,6 +106,6 @@ class PatchMatch(InpaintingModel, paper_url="https://doi.org/10.1145/1531326.153
             rgb = (image[i].permute(1, 2, 0).clamp(0, 1).float().cpu().numpy() * 255.0 + 0.5).astype(np.uint8)
             hole = mask[i, 0].float().cpu().numpy() > 0.5
             filled = _fill_one(np.ascontiguousarray(rgb), hole, patch_size=self.patch_size, em_loops=self.em_loops,
-                               mask_feather=self.mask_feather, seed=self.seed)
+                               blend=self.blend, mask_feather=self.mask_feather, seed=self.seed)
             out[i] = torch.from_numpy(filled).to(image.device, image.dtype).permute(2, 0, 1) / 255.0
         return out
