@@ -48,6 +48,8 @@ CONCURRENCY = int(os.environ.get("INPAINTING_APP_CONCURRENCY", 2))
 QUEUE_SIZE = int(os.environ.get("INPAINTING_APP_QUEUE_SIZE", 64))
 OUTPUT_MAX_AGE_S = 3600
 FALLBACK_MODEL = "opencv-telea"
+PHOTO_DOMAINS = ("scenes", "photos")  # checkpoints meant for the photos visitors upload
+PHOTO_CLASSICAL = ("patchmatch", "opencv-ns")  # preselected beside the best of them
 DEVICE = resolve_device(None)
 USER_ERRORS = (inpainting.InputError, inpainting.WeightsError, inpainting.UnknownArchitectureError)
 TABLE_HEADERS = ["model", "PSNR (dB)", "SSIM", "L1 hole", "time (ms)"]
@@ -113,15 +115,17 @@ def _rank_key(entry: inpainting.ModelEntry) -> tuple:
 
 
 def default_selection(entries: list[inpainting.ModelEntry]) -> list[str]:
-    """The models preselected in the picker: the best learned model of each domain
-    (ranked by checkpoint metadata, see :func:`_rank_key`), else the classical fallback."""
-    best: dict[str, inpainting.ModelEntry] = {}
-    for entry in sorted((e for e in entries if e.kind == "learned"), key=_rank_key):
-        best.setdefault(entry.domain or "general", entry)
-    if best:
-        return [entry.name for entry in best.values()]
-    names = [entry.name for entry in entries]
-    return [FALLBACK_MODEL] if FALLBACK_MODEL in names else names[:1]
+    """The models preselected in the picker, for the photos visitors upload: the best learned model
+    for photos (domain ``scenes``, ranked by checkpoint metadata, see :func:`_rank_key`), then the
+    classical methods that do best on real photos (PatchMatch keeps texture, Navier-Stokes is the
+    smooth baseline). Face and CIFAR models are not preselected."""
+    learned = sorted((e for e in entries if e.kind == "learned" and e.domain in PHOTO_DOMAINS), key=_rank_key)
+    names = {entry.name for entry in entries}
+    chosen = [learned[0].name] if learned else []
+    chosen += [name for name in PHOTO_CLASSICAL if name in names]
+    if not chosen:
+        chosen = [FALLBACK_MODEL] if FALLBACK_MODEL in names else [entry.name for entry in entries[:1]]
+    return chosen
 
 
 def model_choices() -> list[tuple[str, str]]:

@@ -47,7 +47,7 @@ def main(argv=None) -> None:
     p.add_argument("--sizes", nargs="+", default=["4000x3000"])
     p.add_argument("--hole", type=float, default=0.04)
     p.add_argument("--repeats", type=int, default=5)
-    p.add_argument("--variants", nargs="+", default=["auto:1024", "crop:768", "crop:1536", "resize:1024"],
+    p.add_argument("--variants", nargs="+", default=["auto:768", "crop:1024", "crop:512", "resize:768"],
                    help="strategy:max_side pairs")
     args = p.parse_args(argv)
     print(f"machine: {platform.processor() or platform.machine()}; patchmatch-cython; median (min) of {args.repeats} "

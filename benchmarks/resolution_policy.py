@@ -48,7 +48,7 @@ def _hole_scaled_limit(hole: np.ndarray, native: int, width: float) -> int:
 CANDIDATES = (
     Candidate("auto", "auto", None, "the library's auto"),
     Candidate("original", "original", None, "the whole photo at its own size (fully convolutional)"),
-    Candidate("crop@N", "crop", None, "a box around each hole, shrunk to at most N"),
+    Candidate("crop@N", "crop", 1.0, "a box around each hole, shrunk to at most N"),
     Candidate("resize@N", "resize", 1.0, "the whole photo shrunk to N"),
     Candidate("resize@2N", "resize", 2.0, "the whole photo shrunk to 2N"),
     Candidate("resize@4N", "resize", 4.0, "the whole photo shrunk to 4N"),

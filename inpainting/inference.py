@@ -208,7 +208,8 @@ def inpaint(
         image: PIL image, numpy array (H×W, H×W×3, H×W×4; uint8, uint16 or float in [0, 1]) or path.
         mask: same size as the upright image; L, RGB, RGBA (alpha), boolean or numeric array, or path.
         strategy: ``auto``, ``original``, ``resize`` or ``crop`` (module docstring).
-        resize_limit: long side for ``resize`` and the ``auto`` threshold (default from the model).
+        resize_limit: long side for ``resize``, for each ``crop`` and the ``auto`` threshold (default
+            :func:`work_limit`, or 1024 px for a model with none).
         crop_margin: context around each hole region for ``crop``, as a fraction of the region's side.
         max_pixels: larger images are refused with :class:`~inpainting.io.InputError`.
 
@@ -241,12 +242,9 @@ def inpaint(
         filled = _run_resized(model, rgb, hole, limit)
     else:  # crop
         filled = rgb.copy()
-        limit_side = work_limit(model)
         for box in plan_crops(hole, margin=crop_margin):
             crop_rgb = rgb[box.top:box.bottom, box.left:box.right]
             crop_hole = hole[box.top:box.bottom, box.left:box.right]
-            long_side = max(crop_hole.shape)
-            if limit_side:
-                long_side = min(long_side, limit_side)
+            long_side = min(max(crop_hole.shape), limit)
             filled[box.top:box.bottom, box.left:box.right] = _run_resized(model, crop_rgb, crop_hole, long_side)
     return loaded.to_mode(filled, hole)

@@ -210,7 +210,7 @@ def _native_section(eval_root: Path) -> list[str]:
                     cells.append(f"{everything[0]:+.{digits}f} ± {everything[1]:.{digits}f}")
                 lines.append(f"| {name} | " + " | ".join(cells) + f" | {entry['seconds_per_image']:.3f} |")
             lines.append("")
-        figure = FIGURES / f"{folder}.png"
+        figure = FIGURES / f"{folder}.jpg"
         if figure.is_file():
             lines += [f"Each row: the photo with the hole in white, every model's fill and the original, cropped "
                       f"around the hole (`{figure.relative_to(ROOT).as_posix()}`, from `examples.png` of the run):", "",

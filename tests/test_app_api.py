@@ -187,10 +187,12 @@ def _checkpoint(root: Path, name: str, **meta) -> inpainting.ModelEntry:
     return inpainting.ModelEntry(name, "test", "learned", "pconv-unet", meta.get("domain"))
 
 
-def test_default_selection_picks_best_learned_model_per_domain(tmp_path, monkeypatch):
+def test_default_selection_is_the_best_photo_model_then_patchmatch_and_ns(tmp_path, monkeypatch):
     monkeypatch.setenv("INPAINTING_CHECKPOINTS", str(tmp_path))
     classical = [e for e in inpainting.available_models() if e.kind == "classical"]
-    assert app.default_selection(classical) == [app.FALLBACK_MODEL]
+    assert app.default_selection(classical) == ["patchmatch", "opencv-ns"]
+    telea_only = [e for e in classical if e.name == app.FALLBACK_MODEL]
+    assert app.default_selection(telea_only) == [app.FALLBACK_MODEL]
     entries = [
         _checkpoint(tmp_path, "faces-a", domain="faces", rank=2),
         _checkpoint(tmp_path, "faces-b", domain="faces", rank=1),
@@ -198,7 +200,8 @@ def test_default_selection_picks_best_learned_model_per_domain(tmp_path, monkeyp
         _checkpoint(tmp_path, "scenes-b", domain="scenes", evaluation={"psnr": 25.0}),
         _checkpoint(tmp_path, "objects-a", domain="objects"),
     ] + classical
-    assert sorted(app.default_selection(entries)) == ["faces-b", "objects-a", "scenes-b"]
+    # Face and CIFAR models are not preselected for photos.
+    assert app.default_selection(entries) == ["scenes-b", "patchmatch", "opencv-ns"]
 
 
 # ------------------------------------------------------------------------------ UI callbacks

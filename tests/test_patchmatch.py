@@ -93,7 +93,7 @@ def test_large_photos_are_cropped_and_shrunk_to_its_time_budget(patchmatch):
     hole = np.zeros((3000, 4000), bool)
     cv2.ellipse(hole.view(np.uint8), (2000, 1500), (350, 500), 0, 0, 360, 1, -1)
     assert choose_strategy(patchmatch, hole) == "crop"
-    assert work_limit(patchmatch) == patchmatch.max_side == 1024
+    assert work_limit(patchmatch) == patchmatch.max_side == 768
 
 
 def test_fills_a_12_megapixel_photo(patchmatch):
@@ -136,3 +136,18 @@ def test_on_real_photos_with_object_sized_holes_patchmatch_is_more_realistic_tha
                                                           target, mask)))
     pm, ns = np.mean(scores["patchmatch"]), np.mean(scores["opencv-ns"])
     assert pm < ns, (pm, ns)
+
+
+@pytest.mark.skipif(not (DATA / "masks" / "nvidia_irregular").is_dir(), reason="needs ../shared/data/masks (NVIDIA masks)")
+@pytest.mark.parametrize("bucket", range(6))
+def test_every_nvidia_bucket_from_32_px_up(patchmatch, bucket):
+    from inpainting.masks import NvidiaIrregularMasks
+
+    reader = NvidiaIrregularMasks(DATA / "masks" / "nvidia_irregular")
+    photo = skdata.astronaut()
+    for index in reader.indices(bucket)[::500]:  # 4 masks per bucket, border-free and touching
+        for w, h in ((32, 32), (61, 45), (300, 200)):
+            hole = reader.load(index, (h, w)).astype(bool)
+            image = cv2.resize(photo, (w, h), interpolation=cv2.INTER_AREA)
+            out = np.asarray(inpainting.inpaint(patchmatch, image, hole))
+            np.testing.assert_array_equal(out[~hole], image[~hole])
