@@ -18,6 +18,7 @@ from typing import Any
 import torch
 from huggingface_hub import PyTorchModelHubMixin, hf_hub_download
 from huggingface_hub.errors import EntryNotFoundError
+from safetensors import SafetensorError
 from torch import nn
 
 __all__ = ["InpaintingModel", "WeightsError", "HUB_METADATA_KEY", "MODEL_CARD_TEMPLATE"]
@@ -147,6 +148,11 @@ class InpaintingModel(
                 ) from None
         try:
             model = cls._load_as_safetensor(model, model_file, map_location, strict)
+        except SafetensorError as err:  # truncated, corrupt or not a safetensors file at all
+            raise WeightsError(
+                f"{model_id}: {SAFETENSORS_NAME} is not a readable safetensors file ({err}); "
+                "download or save the model again"
+            ) from None
         except RuntimeError as err:  # size mismatch, missing or unexpected keys
             raise WeightsError(f"{model_id}: the weights do not match the config: {err}") from err
         measured = ((config or {}).get(HUB_METADATA_KEY) or {}).get("max_side")

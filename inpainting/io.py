@@ -44,6 +44,11 @@ def open_image(source: ImageLike, *, what: str = "image") -> Image.Image:
         try:
             image = Image.open(path)
             image.load()
+        except Image.DecompressionBombError as err:  # a header declaring far more pixels than any photo
+            raise InputError(
+                f"{what} file {path} is refused: {err}; accepted: images up to "
+                f"{2 * (Image.MAX_IMAGE_PIXELS or 0) / 1e6:.0f} megapixels"
+            ) from None
         except (UnidentifiedImageError, OSError) as err:
             raise InputError(
                 f"{what} file {path} is not a readable image ({err.__class__.__name__}); "

@@ -91,3 +91,18 @@ def test_mask_of_wrong_size_names_the_file(folders, tmp_path, capsys):
 def test_list_models(capsys):
     assert main(["--list-models"]) == 0
     assert "opencv-telea" in capsys.readouterr().out
+
+
+def test_a_corrupt_weights_file_is_a_message_not_a_traceback(folders, tmp_path, capsys):
+    import inpainting
+
+    images, masks = folders
+    model = tmp_path / "broken-model"
+    inpainting.create_model("pconv-unet", "tiny").save_pretrained(model)
+    (model / "model.safetensors").write_bytes(b"truncated")
+    out = tmp_path / "o.png"
+    assert main(["--model", str(model), "--image", str(images / "img0.jpg"), "--mask", str(masks / "img0.png"),
+                 "--output", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "model.safetensors is not a readable safetensors file" in err and "Traceback" not in err
+    assert not out.exists()

@@ -275,3 +275,14 @@ def test_crop_strategy_shrinks_crops_to_the_work_limit():
     model.max_side = 96
     inpainting.inpaint(model, image, mask, strategy="crop")
     assert max(model.seen[1]) == 96
+
+
+def test_a_decompression_bomb_header_is_an_input_error_naming_the_file(tmp_path, monkeypatch):
+    """Pillow refuses images declaring over twice MAX_IMAGE_PIXELS; that is bad input, said plainly."""
+    from PIL import Image
+
+    path = tmp_path / "bomb.png"
+    Image.new("L", (100, 100)).save(path)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # 10,000 pixels > 2 × 1,000
+    with pytest.raises(InputError, match=r"bomb\.png is refused.*accepted: images up to"):
+        inpainting.inpaint(inpainting.load_model("opencv-ns"), path, np.ones((100, 100), bool))

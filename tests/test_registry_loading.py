@@ -151,3 +151,12 @@ def test_a_measured_max_side_in_the_config_reaches_the_inference_path(tmp_path):
     loaded = inpainting.load_model(tmp_path / "measured")
     assert loaded.max_side == 300 and work_limit(loaded) == 300
     assert work_limit(inpainting.load_model("opencv-ns")) is None
+
+
+@pytest.mark.parametrize("content", [b"", b"not a safetensors file at all", b"\x08\x00\x00\x00\x00\x00\x00\x00{\"a\":"])
+def test_a_corrupt_safetensors_file_is_a_weights_error_naming_the_folder(tmp_path, content):
+    folder = tmp_path / "corrupt"
+    inpainting.create_model("pconv-unet", "tiny").save_pretrained(folder)
+    (folder / "model.safetensors").write_bytes(content)
+    with pytest.raises(inpainting.WeightsError, match=r"corrupt.*model\.safetensors is not a readable safetensors file"):
+        inpainting.load_model(folder)
