@@ -23,6 +23,7 @@ depends on what was under the hole.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 
 import cv2
@@ -228,6 +229,12 @@ def inpaint(
     hole = load_mask(mask, size=loaded.size)
     if not hole.any():
         return loaded.pil.copy()
+    if hole.all():
+        name = f"mask file {mask}" if isinstance(mask, (str, os.PathLike)) else "the mask"
+        raise InputError(
+            f"{name} covers the whole {width}×{height} image, so no known pixel is left to fill from; "
+            "accepted: a mask that leaves part of the image unmasked (white/255 = hole)"
+        )
     # The hole's pixels are cleared before any resizing, so no strategy can let them leak into
     # the result (interpolation would otherwise mix them into the neighbouring known pixels).
     rgb = loaded.rgb.copy()

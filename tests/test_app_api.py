@@ -126,6 +126,7 @@ def bad_files(tmp_path_factory):
     Image.new("L", Image.open(EXAMPLE).size, 0).save(folder / "empty-mask.png")
     Image.new("RGBA", Image.open(EXAMPLE).size, (0, 0, 0, 0)).save(folder / "empty-layer.png")
     Image.new("L", (64, 48), 255).save(folder / "small-mask.png")
+    Image.new("L", Image.open(EXAMPLE).size, 255).save(folder / "full-mask.png")
     huge = int(np.ceil(np.sqrt(app.MAX_PIXELS))) + 16
     Image.new("L", (huge, huge), 0).save(folder / "huge.png")
     Image.new("L", (huge, huge), 255).save(folder / "huge-mask.png")
@@ -142,6 +143,7 @@ INPAINT_CASES = {
     "non-image file": ("not-an-image.png", EXAMPLE_MASK, "opencv-telea", "is not a readable image"),
     "huge image": ("huge.png", "huge-mask.png", "opencv-telea", "megapixels"),
     "mask of another size": (EXAMPLE, "small-mask.png", "opencv-telea", "does not match image size"),
+    "all-hole mask": (EXAMPLE, "full-mask.png", "opencv-telea", "covers the whole"),
     "unknown model": (EXAMPLE, EXAMPLE_MASK, "no-such-model", "unknown model 'no-such-model'"),
     "hub repo not available": (EXAMPLE, EXAMPLE_MASK, "no-org/no-such-repo", "could not get config.json"),
     "repo without safetensors": (EXAMPLE, EXAMPLE_MASK, "no-weights", "no model.safetensors"),

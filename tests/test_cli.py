@@ -106,3 +106,13 @@ def test_a_corrupt_weights_file_is_a_message_not_a_traceback(folders, tmp_path, 
     err = capsys.readouterr().err
     assert "model.safetensors is not a readable safetensors file" in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_an_all_hole_mask_is_a_message_not_a_traceback(folders, tmp_path, capsys):
+    images, masks = folders
+    full = tmp_path / "full.png"
+    Image.new("L", Image.open(images / "img0.jpg").size, 255).save(full)
+    assert main(["--model", "opencv-ns", "--image", str(images / "img0.jpg"), "--mask", str(full),
+                 "--output", str(tmp_path / "o.png")]) == 1
+    err = capsys.readouterr().err
+    assert "covers the whole" in err and "Traceback" not in err

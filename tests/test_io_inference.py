@@ -286,3 +286,13 @@ def test_a_decompression_bomb_header_is_an_input_error_naming_the_file(tmp_path,
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # 10,000 pixels > 2 × 1,000
     with pytest.raises(InputError, match=r"bomb\.png is refused.*accepted: images up to"):
         inpainting.inpaint(inpainting.load_model("opencv-ns"), path, np.ones((100, 100), bool))
+
+
+def test_an_all_hole_mask_is_refused_with_the_reason(telea, tmp_path):
+    image = np.zeros((30, 40, 3), np.uint8)
+    with pytest.raises(InputError, match="the mask covers the whole 40×30 image"):
+        inpainting.inpaint(telea, image, np.ones((30, 40), bool))
+    path = tmp_path / "all.png"
+    Image.fromarray(np.full((30, 40), 255, np.uint8)).save(path)
+    with pytest.raises(InputError, match=r"mask file .*all\.png covers the whole"):
+        inpainting.inpaint(telea, image, path)

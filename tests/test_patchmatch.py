@@ -62,13 +62,14 @@ def test_small_images_with_large_holes_never_fail(patchmatch, side, ratio):
     np.testing.assert_array_equal(out[~hole], photo[~hole])
 
 
-def test_an_all_hole_image_gets_a_fill_not_an_error(patchmatch):
+def test_an_all_hole_input_to_the_model_gets_a_fill_not_an_error(patchmatch):
     photo = cv2.resize(skdata.astronaut(), (40, 40))
     hole = np.ones((40, 40), bool)
     image = torch.from_numpy(photo).permute(2, 0, 1)[None].float() / 255
     out = patchmatch(image * 0, torch.ones(1, 1, 40, 40))
     assert out.shape == image.shape and torch.isfinite(out).all()
-    assert inpainting.inpaint(patchmatch, photo, hole).size == (40, 40)
+    with pytest.raises(inpainting.InputError, match="covers the whole 40×40 image"):
+        inpainting.inpaint(patchmatch, photo, hole)  # the inference path refuses it with a reason
 
 
 def test_keeps_texture_where_navier_stokes_smears(patchmatch):
