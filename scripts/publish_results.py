@@ -125,15 +125,21 @@ def _pair_table(results: dict | None, a: str, b: str, title: str, claim: str) ->
     return out
 
 
-def _paired(results: dict, model: str, baseline: str, bucket: str, metric: str) -> tuple[float, float]:
-    """Mean per-pair difference ``model - baseline`` in ``bucket`` and its 95 % half-width (1.96 standard
-    errors): every model is scored on the same image/mask pairs, so the differences are paired."""
-    a = np.asarray(results["models"][model]["per_image"][bucket][metric], dtype=float)
-    b = np.asarray(results["models"][baseline]["per_image"][bucket][metric], dtype=float)
-    diff = a - b
-    per_image = int(results["settings"].get("masks_per_image", 1))
-    if per_image > 1 and len(diff) % per_image == 0:  # pairs n*k .. n*k+k-1 share image n: one value per image
-        diff = diff.reshape(-1, per_image).mean(1)
+def _paired(results: dict, model: str, baseline: str, bucket: str | None, metric: str) -> tuple[float, float]:
+    """Mean per-pair difference ``model - baseline`` in ``bucket`` (None: every bucket) and its 95 %
+    half-width (1.96 standard errors): every model is scored on the same image/mask pairs, so the
+    differences are paired. Pairs without a value (nan, e.g. an empty hole) are left out."""
+    diffs = []
+    for name in results["buckets"] if bucket is None else [bucket]:
+        a = np.asarray(results["models"][model]["per_image"][name][metric], dtype=float)
+        b = np.asarray(results["models"][baseline]["per_image"][name][metric], dtype=float)
+        diff = a - b
+        per_image = int(results["settings"].get("masks_per_image", 1))
+        if per_image > 1 and len(diff) % per_image == 0:  # pairs n*k .. n*k+k-1 share image n: one value per image
+            diff = diff.reshape(-1, per_image).mean(1)
+        diffs.append(diff)
+    diff = np.concatenate(diffs)
+    diff = diff[np.isfinite(diff)]
     return float(diff.mean()), float(1.96 * diff.std(ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else float("nan")
 
 
@@ -206,7 +212,7 @@ def _native_section(eval_root: Path) -> list[str]:
                     if name == NATIVE_BASELINE:
                         cells.append("-")
                         continue
-                    everything = _paired_all(res, name, NATIVE_BASELINE, metric)
+                    everything = _paired(res, name, NATIVE_BASELINE, None, metric)
                     cells.append(f"{everything[0]:+.{digits}f} ± {everything[1]:.{digits}f}")
                 lines.append(f"| {name} | " + " | ".join(cells) + f" | {entry['seconds_per_image']:.3f} |")
             lines.append("")
@@ -219,18 +225,6 @@ def _native_section(eval_root: Path) -> list[str]:
     for record in sorted(MEASUREMENTS.glob("*.md")) if MEASUREMENTS.is_dir() else []:
         lines += [record.read_text().strip(), ""]
     return lines + [NATIVE_END, ""]
-
-
-def _paired_all(results: dict, model: str, baseline: str, metric: str) -> tuple[float, float]:
-    """:func:`_paired` over every bucket's pairs together."""
-    a = np.concatenate([np.asarray(results["models"][model]["per_image"][b][metric], float) for b in results["buckets"]])
-    b_ = np.concatenate([np.asarray(results["models"][baseline]["per_image"][b][metric], float) for b in results["buckets"]])
-    diff = a - b_
-    per_image = int(results["settings"].get("masks_per_image", 1))
-    if per_image > 1 and len(diff) % per_image == 0:
-        diff = diff.reshape(-1, per_image).mean(1)
-    diff = diff[np.isfinite(diff)]
-    return float(diff.mean()), float(1.96 * diff.std(ddof=1) / np.sqrt(len(diff)))
 
 
 def _write_native_only(path: Path, section: list[str]) -> None:
