@@ -10,12 +10,15 @@ Settings by environment: ``INPAINTING_APP_MAX_MODELS`` (models kept loaded, defa
 """
 from __future__ import annotations
 
+import logging
 import math
 import os
+import re
 import tempfile
 import threading
 import time
 import uuid
+import zipfile
 from collections import OrderedDict
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,11 +51,12 @@ CONCURRENCY = int(os.environ.get("INPAINTING_APP_CONCURRENCY", 2))
 QUEUE_SIZE = int(os.environ.get("INPAINTING_APP_QUEUE_SIZE", 64))
 OUTPUT_MAX_AGE_S = 3600
 FALLBACK_MODEL = "opencv-telea"
-PHOTO_DOMAINS = ("scenes", "photos")  # checkpoints meant for the photos visitors upload
+PHOTO_DOMAINS = ("photos", "scenes")  # checkpoints meant for the photos visitors upload, preferred first
 PHOTO_CLASSICAL = ("patchmatch", "opencv-ns")  # preselected beside the best of them
 DEVICE = resolve_device(None)
 USER_ERRORS = (inpainting.InputError, inpainting.WeightsError, inpainting.UnknownArchitectureError)
-TABLE_HEADERS = ["model", "PSNR (dB)", "SSIM", "L1 hole", "time (ms)"]
+TABLE_HEADERS = ["model", "PSNR (dB)", "SSIM", "L1 hole", "time (ms)", "status"]
+SCORE_MAX_PIXELS = 1_000_000  # scores are computed on the hole's box, shrunk to at most this many pixels
 _PNG_MODES = ("1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16")
 
 
@@ -103,11 +107,13 @@ def _metadata(entry: inpainting.ModelEntry) -> dict:
 
 
 def _rank_key(entry: inpainting.ModelEntry) -> tuple:
-    """Sort key, best first: metadata ``rank`` (lower is better), else ``evaluation.psnr`` (higher), else name."""
+    """Sort key, best first: the domain's place in :data:`PHOTO_DOMAINS` (general photos before
+    scenes), then metadata ``rank`` (lower is better), else ``evaluation.psnr`` (higher), else name."""
     meta = _metadata(entry)
     rank = meta.get("rank")
     psnr = (meta.get("evaluation") or {}).get("psnr") if isinstance(meta.get("evaluation"), dict) else None
     return (
+        PHOTO_DOMAINS.index(entry.domain) if entry.domain in PHOTO_DOMAINS else len(PHOTO_DOMAINS),
         rank if isinstance(rank, (int, float)) else math.inf,
         -psnr if isinstance(psnr, (int, float)) else math.inf,
         entry.name,
@@ -116,7 +122,7 @@ def _rank_key(entry: inpainting.ModelEntry) -> tuple:
 
 def default_selection(entries: list[inpainting.ModelEntry]) -> list[str]:
     """The models preselected in the picker, for the photos visitors upload: the best learned model
-    for photos (domain ``scenes``, ranked by checkpoint metadata, see :func:`_rank_key`), then the
+    for photos (domain ``photos``, else ``scenes``, ranked by checkpoint metadata, see :func:`_rank_key`), then the
     classical methods that do best on real photos (PatchMatch keeps texture, Navier-Stokes is the
     smooth baseline). Face and CIFAR models are not preselected."""
     learned = sorted((e for e in entries if e.kind == "learned" and e.domain in PHOTO_DOMAINS), key=_rank_key)
@@ -142,13 +148,23 @@ def list_models() -> list[dict[str, str]]:
 
 # ---------------------------------------------------------------------------------------- helpers
 
+LOG = logging.getLogger("inpainting.app")
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/\\-])(?:[A-Za-z]:)?(?:[\\/][^\\/\s'\"`:,;()]+)+[\\/]([^\\/\s'\"`:,;()]+)")
+
+
+def public_message(err: Exception) -> str:
+    """The error's message with every absolute path shortened to its file name: the server's
+    folders (upload temp paths, checkpoint folders) are not shown to visitors and API clients."""
+    return _ABSOLUTE_PATH.sub(r"\1", str(err))
+
+
 @contextmanager
 def user_errors():
     """Library errors about the input become short messages in the UI and API (``gr.Error``)."""
     try:
         yield
     except USER_ERRORS as err:
-        raise gr.Error(str(err), print_exception=False) from None
+        raise gr.Error(public_message(err), print_exception=False) from None
 
 
 def _check_pixels(size: tuple[int, int]) -> None:
@@ -200,41 +216,79 @@ def _safe_name(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[-80:]
 
 
-def _tensor(image: Image.Image) -> torch.Tensor:
-    return torch.from_numpy(np.array(image.convert("RGB"))).permute(2, 0, 1)[None].float() / 255.0
+def _tensor(image: Image.Image | np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.array(image)[..., :3].copy()).permute(2, 0, 1)[None].float() / 255.0
+
+
+def score_region(hole: np.ndarray) -> tuple[slice, slice, float]:
+    """Where the scores are computed: the hole's bounding box with a margin of a quarter of its
+    long side (at least 16 px), clipped to the photo; and the scale that shrinks that box to at
+    most :data:`SCORE_MAX_PIXELS` pixels (1 when it is smaller). A bounded cost at any photo size."""
+    rows, cols = np.flatnonzero(hole.any(axis=1)), np.flatnonzero(hole.any(axis=0))
+    top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    margin = max(16, (max(bottom - top, right - left) + 3) // 4)
+    height, width = hole.shape
+    box = (slice(max(0, top - margin), min(height, bottom + margin)), slice(max(0, left - margin), min(width, right + margin)))
+    pixels = (box[0].stop - box[0].start) * (box[1].stop - box[1].start)
+    return box[0], box[1], min(1.0, math.sqrt(SCORE_MAX_PIXELS / pixels))
 
 
 def _scores(photo: Image.Image, result: Image.Image, hole: np.ndarray) -> tuple[float, float, float]:
-    """PSNR, SSIM (whole composited image) and L1 on the hole of ``result`` against ``photo``."""
-    target, pred = _tensor(photo), _tensor(result)
-    mask = torch.from_numpy(np.array(hole, dtype=np.float32))[None, None]
-    ssim = metrics.ssim(pred, target).item() if min(hole.shape) >= metrics.SSIM_KERNEL_SIZE else float("nan")
-    return metrics.psnr(pred, target).item(), ssim, metrics.l1_hole(pred, target, mask).item()
+    """PSNR, SSIM and L1 on the hole of ``result`` against ``photo``, on :func:`score_region`."""
+    rows, cols, scale = score_region(hole)
+    target = np.asarray(photo.convert("RGB"))[rows, cols]
+    pred = np.asarray(result.convert("RGB"))[rows, cols]
+    box_hole = hole[rows, cols]
+    if scale < 1:
+        size = (max(1, round(target.shape[1] * scale)), max(1, round(target.shape[0] * scale)))
+        target, pred = (np.asarray(Image.fromarray(a).resize(size, Image.Resampling.BOX)) for a in (target, pred))
+        box_hole = np.asarray(Image.fromarray(box_hole).resize(size, Image.Resampling.NEAREST))
+    target_t, pred_t = _tensor(target), _tensor(pred)
+    mask = torch.from_numpy(np.array(box_hole, dtype=np.float32))[None, None]
+    ssim = metrics.ssim(pred_t, target_t).item() if min(box_hole.shape) >= metrics.SSIM_KERNEL_SIZE else float("nan")
+    l1 = metrics.l1_hole(pred_t, target_t, mask).item() if box_hole.any() else float("nan")
+    return metrics.psnr(pred_t, target_t).item(), ssim, l1
 
 
 def _table(rows: list[dict]) -> list[list]:
-    return [[r["name"], round(r["psnr"], 2), round(r["ssim"], 4), round(r["l1_hole"], 4), round(r["ms"], 1)] for r in rows]
+    def number(value, digits):
+        return None if value is None or not math.isfinite(value) else round(value, digits)
+
+    return [[r["name"], number(r.get("psnr"), 2), number(r.get("ssim"), 4), number(r.get("l1_hole"), 4),
+             number(r.get("ms"), 1), r.get("error") or "ok"] for r in rows]
 
 
 # ---------------------------------------------------------------------------------------- inference
 
 @gpu
-def run_models(photo: Image.Image, hole: np.ndarray, names: list[str], strategy: str, progress=None) -> list[dict]:
-    """Every model on one photo: ``[{name, image, ms, psnr, ssim, l1_hole}]`` (load time excluded)."""
+def run_models(photo: Image.Image, hole: np.ndarray, names: list[str], strategy: str, progress=None, *,
+               scores: bool = True) -> list[dict]:
+    """Every model on one photo: ``[{name, image, ms, psnr, ssim, l1_hole}]`` (load time excluded;
+    the scores only with ``scores``). A model that fails gets ``{name, error}`` with the reason and
+    the others still run; when every model fails, the reasons are raised together."""
     rows = []
     for i, name in enumerate(names):
-        if progress is not None and name not in MODELS:
-            progress(i / len(names), desc=f"Loading {name} (first use)")
-        model = MODELS.get(name)
-        if progress is not None:
-            progress(i / len(names), desc=f"Running {name}")
-        start = time.perf_counter()
-        result = inpainting.inpaint(model, photo, hole, strategy=strategy)
-        if DEVICE.type == "cuda":
-            torch.cuda.synchronize()
-        ms = 1000 * (time.perf_counter() - start)
-        psnr, ssim, l1 = _scores(photo, result, hole)
-        rows.append({"name": name, "image": result, "ms": ms, "psnr": psnr, "ssim": ssim, "l1_hole": l1})
+        try:
+            if progress is not None and name not in MODELS:
+                progress(i / len(names), desc=f"Loading {name} (first use)")
+            model = MODELS.get(name)
+            if progress is not None:
+                progress(i / len(names), desc=f"Running {name}")
+            start = time.perf_counter()
+            result = inpainting.inpaint(model, photo, hole, strategy=strategy)
+            if DEVICE.type == "cuda":
+                torch.cuda.synchronize()
+            row = {"name": name, "image": result, "ms": 1000 * (time.perf_counter() - start)}
+            if scores:
+                row["psnr"], row["ssim"], row["l1_hole"] = _scores(photo, result, hole)
+        except USER_ERRORS as err:
+            row = {"name": name, "error": public_message(err)}
+        except Exception as err:  # noqa: BLE001 - one broken model must not cost the others' results
+            LOG.exception("model %s failed", name)
+            row = {"name": name, "error": f"failed ({type(err).__name__}): {public_message(err)}"[:300]}
+        rows.append(row)
+    if all("error" in row for row in rows):
+        raise inpainting.InputError("; ".join(f"{row['name']}: {row['error']}" for row in rows))
     return rows
 
 
@@ -255,7 +309,7 @@ def inpaint_files(image_file: str | None, mask_file: str | None, model: str, str
         photo = load_image(image_file).pil
         hole = load_mask(mask_file, size=photo.size)
         _check_hole(hole)
-        (row,) = run_models(photo, hole, _model_names(model)[:1], strategy or "auto")
+        (row,) = run_models(photo, hole, _model_names(model)[:1], strategy or "auto", scores=False)
         return _save_png(row["image"], _output_folder() / f"{_safe_name(row['name'])}.png")
 
 
@@ -269,10 +323,12 @@ def _compare(editor: dict | None, names, strategy: str, progress=None) -> dict:
     folder = _output_folder()
     photo_path = _save_png(photo, folder / "photo.png")
     masked_path = _save_png(editing.masked_preview(photo, hole), folder / "masked-input.png")
-    for row in rows:
+    done = [row for row in rows if "error" not in row]
+    for row in done:
         row["path"] = _save_png(row.pop("image"), folder / f"{_safe_name(row['name'])}.png")
-    gallery = [(masked_path, "masked input")] + [(r["path"], f"{r['name']} · {r['ms']:.0f} ms") for r in rows]
-    return {"photo": photo_path, "gallery": gallery, "table": _table(rows), "results": {r["name"]: r["path"] for r in rows}}
+    gallery = [(masked_path, "masked input")] + [(r["path"], f"{r['name']} · {r['ms']:.0f} ms") for r in done]
+    return {"photo": photo_path, "gallery": gallery, "table": _table(rows), "results": {r["name"]: r["path"] for r in done},
+            "errors": {r["name"]: r["error"] for r in rows if "error" in r}}
 
 
 def compare(editor: dict | None, models: list[str], strategy: str, progress=gr.Progress()):
@@ -292,20 +348,45 @@ def _with_mask_image(editor: dict | None, use_mask: bool, mask_image: Image.Imag
     return {**editor, "layers": [*(editor.get("layers") or []), editing.mask_layer(hole)]}
 
 
+ORIGINAL = "original photo"  # the first side of the comparison view, besides any result
+
+
+def _zip_results(run: dict) -> str:
+    """One ZIP with the photo, the masked input and every result (lossless PNGs)."""
+    folder = Path(run["photo"]).parent
+    path = folder / "inpainting-results.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:  # PNGs are compressed already
+        for file in [run["photo"], str(folder / "masked-input.png"), *run["results"].values()]:
+            archive.write(file, arcname=Path(file).name)
+    return str(path)
+
+
+def _status(run: dict) -> str:
+    done = ", ".join(f"{name}" for name in run["results"])
+    failed = "; ".join(f"**{name}** failed: {reason}" for name, reason in run["errors"].items())
+    return f"Done: {done}." + (f" {failed}" if failed else "")
+
+
 def run_ui(editor, use_mask, mask_image, selected, strategy, progress=gr.Progress()):
     run = _compare(_with_mask_image(editor, use_mask, mask_image), selected, strategy, progress)
     names = list(run["results"])
     first = names[0]
     return (
-        run["gallery"], run["table"], list(run["results"].values()),
-        gr.update(choices=names, value=first), (run["photo"], run["results"][first]), run,
+        run["gallery"], run["table"], list(run["results"].values()), _zip_results(run),
+        gr.update(choices=[ORIGINAL, *names], value=first), gr.update(choices=[ORIGINAL, *names], value=ORIGINAL),
+        (run["photo"], run["results"][first]), run, _status(run),
     )
 
 
-def choose_result(run: dict | None, name: str | None):
-    if not run or name not in run["results"]:
+def _side(run: dict, name: str | None) -> str | None:
+    return run["photo"] if name == ORIGINAL else run["results"].get(name)
+
+
+def choose_result(run: dict | None, name: str | None, versus: str | None = ORIGINAL):
+    """The comparison view: result ``name`` (or the original) on one side, ``versus`` on the other."""
+    if not run or _side(run, name) is None or _side(run, versus) is None:
         return gr.update()
-    return run["photo"], run["results"][name]
+    return _side(run, versus), _side(run, name)
 
 
 def select_from_gallery(run: dict | None, evt: gr.SelectData):
@@ -320,7 +401,9 @@ def _fresh_photo(path: str) -> tuple:
 
 
 def use_result(run: dict | None, name: str | None, original: str | None):
-    if not run or name not in run["results"]:
+    if run and name == ORIGINAL:
+        raise gr.Error("pick a result (not the original photo) under 'Compare this result' first", print_exception=False)
+    if not run or name not in run.get("results", {}):
         raise gr.Error("no result yet: run a model first", print_exception=False)
     return *_fresh_photo(run["results"][name]), original or run["photo"]
 
@@ -384,8 +467,28 @@ class PhotoEditor(gr.ImageEditor):
 
     is_template = True
 
+    @staticmethod
+    def _with_alpha(layer):
+        """A layer file without transparency (an API client's grey or black-and-white mask) becomes
+        an RGBA file whose alpha is its white (> 127) part, as :mod:`inpainting.editing` reads such
+        layers; Gradio would otherwise make it opaque, the whole photo a hole."""
+        path = getattr(layer, "path", None)
+        if not path:
+            return layer
+        with Image.open(path) as image:
+            if "A" in image.getbands() or "transparency" in image.info:
+                return layer
+            alpha = editing.mask_from_layers([image], image.size)
+        rgba = np.zeros((*alpha.shape, 4), np.uint8)
+        rgba[alpha] = (255, 255, 255, 255)
+        converted = Path(path).with_name(Path(path).stem + "-alpha.png")
+        Image.fromarray(rgba).save(converted)
+        return layer.model_copy(update={"path": str(converted)})
+
     def preprocess(self, payload):
         try:
+            if payload is not None and payload.id is None and payload.layers:
+                payload = payload.model_copy(update={"layers": [self._with_alpha(layer) for layer in payload.layers]})
             return super().preprocess(payload)
         except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as err:
             raise gr.Error(
@@ -433,21 +536,29 @@ def build_app() -> gr.Blocks:
                 strategy = gr.Radio(list(inpainting.STRATEGIES), value="auto", label="Large images",
                                     info="auto: whole image when small, else crop around the mask or resize")
                 gr.Markdown(_device_text())
-                run = gr.Button("Fill", variant="primary", elem_id="run")
+                with gr.Row():
+                    run = gr.Button("Fill", variant="primary", elem_id="run", scale=3)
+                    cancel = gr.Button("Cancel", elem_id="cancel", scale=1, interactive=False)
+                status = gr.Markdown("", elem_id="status", min_height=40)
         gallery = gr.Gallery(label="Masked input and results", format="png", columns=4, height="auto",
                              object_fit="contain", elem_id="gallery")
         with gr.Row():
+            chosen = gr.Dropdown(label="Compare this result", choices=[], interactive=True, elem_id="chosen")
+            versus = gr.Dropdown(label="with", choices=[], interactive=True, elem_id="versus")
+        slider = gr.ImageSlider(label="Side by side at full size (drag the handle)", type="filepath", format="png",
+                                elem_id="compare-view", height=720)
+        with gr.Row():
+            use = gr.Button("Use the compared result as the new photo")
+            back = gr.Button("Revert to the original photo")
+        with gr.Row():
             with gr.Column():
-                chosen = gr.Dropdown(label="Chosen result", choices=[], interactive=True)
-                slider = gr.ImageSlider(label="Before / after", type="filepath", format="png")
-                with gr.Row():
-                    use = gr.Button("Use this result as the new photo")
-                    back = gr.Button("Revert to the original photo")
-            with gr.Column():
-                gr.Markdown("**Reconstruction score** against the uploaded photo: PSNR and SSIM on the whole "
-                            "image, L1 on the hole. Meaningful when the painted area was intact (e.g. the examples).")
+                gr.Markdown("**Reconstruction score** against the uploaded photo, around the hole (its box with a "
+                            "margin, at most 1 megapixel): PSNR, SSIM and L1 on the hole. Meaningful when the painted "
+                            "area was intact (e.g. the examples). A model that failed says why in its row.")
                 table = gr.Dataframe(headers=TABLE_HEADERS, label="Reconstruction score", interactive=False)
                 downloads = gr.File(label="Downloads (lossless PNG)", file_count="multiple", elem_id="downloads")
+                download_all = gr.File(label="Download all (ZIP: photo, masked input, every result)",
+                                       elem_id="download-all")
         last_run, original = gr.State(None), gr.State(None)
 
         # API-only components (hidden): /inpaint and /compare with plain arguments.
@@ -461,13 +572,21 @@ def build_app() -> gr.Blocks:
 
         inference = dict(concurrency_limit=CONCURRENCY, concurrency_id="inference")
         private = dict(api_visibility="private")
-        run.click(run_ui, [editor, use_mask_file, mask_file, picker, strategy],
-                  [gallery, table, downloads, chosen, slider, last_run], **inference, **private)
+        # Fill: disabled while the run goes on (progress on the status line beside it), Cancel stops it.
+        busy = lambda on: (gr.update(interactive=not on), gr.update(interactive=on))  # noqa: E731
+        job = run.click(lambda: busy(True), None, [run, cancel], queue=False, **private).then(
+            run_ui, [editor, use_mask_file, mask_file, picker, strategy],
+            [gallery, table, downloads, download_all, chosen, versus, slider, last_run, status],
+            show_progress_on=[status], **inference, **private)
+        job.then(lambda: busy(False), None, [run, cancel], queue=False, **private)
+        cancel.click(lambda: (*busy(False), "Cancelled."), None, [run, cancel, status], cancels=[job], queue=False,
+                     **private)
         api_inpaint.click(inpaint_files, [api_image, api_mask, api_model, strategy], api_result, api_name="inpaint", **inference)
         api_compare.click(compare, [editor, api_models, strategy], [gallery, table], api_name="compare", **inference)
         gr.api(list_models, api_name="models", queue=False)
 
-        chosen.change(choose_result, [last_run, chosen], slider, **private)
+        chosen.change(choose_result, [last_run, chosen, versus], slider, **private)
+        versus.change(choose_result, [last_run, chosen, versus], slider, **private)
         gallery.select(select_from_gallery, last_run, chosen, **private)
         photo_outputs = [editor, use_mask_file, mask_file]
         use.click(use_result, [last_run, chosen, original], [*photo_outputs, original], **private)

@@ -1,7 +1,9 @@
 """Command line: ``python -m inpainting --model NAME --image IN --mask MASK --output OUT``.
 
 IN, MASK and OUT are files, or folders (masks matched to images by file name stem, results
-written as PNG under OUT). Exits non-zero with a one-line message for each bad input.
+written as PNG under OUT). Exits non-zero with a one-line message for each bad input; a folder run
+skips the images it cannot read or fill, goes on with the others, lists the skipped ones at the end
+and then exits non-zero.
 """
 from __future__ import annotations
 
@@ -9,15 +11,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from inpainting.io import InputError
-
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
+from inpainting.io import IMAGE_EXTENSIONS, InputError
 
 
 def _parser() -> argparse.ArgumentParser:
     from inpainting.inference import STRATEGIES
 
-    p = argparse.ArgumentParser(prog="python -m inpainting", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m inpainting", description=__doc__.split("\n\n")[0].replace("``", ""))
     p.add_argument("--model", required=False, help="shipped or classical name, save_pretrained folder, or Hub repo id")
     p.add_argument("--image", help="image file or folder of images")
     p.add_argument("--mask", help="mask file or folder (white/255 = hole; same size as the image)")
@@ -66,11 +66,15 @@ def main(argv: list[str] | None = None) -> int:
         model = inpainting.load_model(args.model, device=args.device)
         from tqdm import tqdm
 
+        skipped: list[str] = []
         for image_path, mask_path, out_path in tqdm(pairs, disable=len(pairs) == 1, unit="image"):
             try:
                 result = inpainting.inpaint(model, image_path, mask_path, strategy=args.strategy)
             except InputError as err:
-                raise InputError(f"{image_path}: {err}") from None
+                if len(pairs) == 1:
+                    raise InputError(f"{image_path}: {err}") from None
+                skipped.append(f"{image_path.name}: {err}")
+                continue
             out_path.parent.mkdir(parents=True, exist_ok=True)
             if out_path.suffix.lower() in (".jpg", ".jpeg") and result.mode not in ("RGB", "L"):
                 result = result.convert("RGB")
@@ -82,9 +86,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 1
     if len(pairs) > 1:
-        print(f"wrote {len(pairs)} images to {args.output}")
+        print(f"wrote {len(pairs) - len(skipped)} of {len(pairs)} images to {args.output}")
+    if skipped:
+        print(f"error: skipped {len(skipped)} image(s):", file=sys.stderr)
+        for line in skipped:
+            print(f"  {line}", file=sys.stderr)
+        return 1
     return 0
 
 
-if __name__ == "__main__":
+def cli() -> None:
+    """Entry point of the ``inpainting`` console script (``pip install .``)."""
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    cli()

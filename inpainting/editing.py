@@ -6,7 +6,8 @@ boolean arrays, ``True`` = hole, the library's polarity.
 
 EXIF orientation: layers are aligned to the photo's stored pixels (the grid an editor receives),
 so the photo's orientation is applied once, to the photo and to the mask alike
-(:func:`photo_and_mask`).
+(:func:`photo_and_mask`). A layer painted on the upright view of a rotated photo (the grid
+``/inpaint`` and the library use) is accepted too: its size tells which grid it is on.
 
 >>> photo, hole = photo_and_mask(background, layers)
 >>> hole = resize_mask(hole, 8)          # grow by 8 px (negative: shrink)
@@ -59,61 +60,78 @@ def apply_orientation(image: Image.Image, orientation: int) -> Image.Image:
     return upright
 
 
-def _alpha(layer: ImageLike, index: int) -> np.ndarray:
-    """The alpha channel of one layer (H×W uint8); a layer without alpha counts as painted where non-black."""
+def _painted(layer: ImageLike, index: int) -> np.ndarray:
+    """Where one layer is painted (H×W bool): alpha > 0 for a layer with transparency; a layer
+    without it is read like a mask file, white (> 127) = hole, so a grey or dark picture sent as a
+    layer does not silently make the whole photo the hole."""
     if isinstance(layer, np.ndarray):
         if layer.ndim == 3 and layer.shape[2] == 4:
-            return layer[..., 3]
+            return layer[..., 3] > 0
         if layer.ndim == 3 and layer.shape[2] in (1, 3):
-            return layer.max(axis=2)
+            return layer.max(axis=2) > 127
         if layer.ndim == 2:
-            return layer
+            return layer > 127
         raise InputError(f"layer {index} must be H×W×4 (RGBA), H×W×3 or H×W, got shape {layer.shape}")
     pil = open_image(layer, what=f"layer {index}") if not isinstance(layer, Image.Image) else layer
     if "A" in pil.getbands() or "transparency" in pil.info:
-        return np.asarray(pil.convert("RGBA"))[..., 3]
-    return np.asarray(pil.convert("L"))
+        return np.asarray(pil.convert("RGBA"))[..., 3] > 0
+    return np.asarray(pil.convert("L")) > 127
+
+
+def _layer_holes(layers: Sequence[ImageLike], sizes: Sequence[tuple[int, int]]) -> list[np.ndarray]:
+    """The painted pixels of ``layers`` gathered per grid: one H×W bool array for each ``(width,
+    height)`` in ``sizes``, each layer going to the first grid its size matches."""
+    holes = [np.zeros((height, width), dtype=bool) for width, height in sizes]
+    for index, layer in enumerate(layers):
+        if layer is None:
+            continue
+        painted = _painted(layer, index)
+        for hole in holes:
+            if painted.shape == hole.shape:
+                hole |= painted
+                break
+        else:
+            width, height = sizes[0]
+            raise InputError(
+                f"mask layer {index} is {painted.shape[1]}×{painted.shape[0]} but the photo is {width}×{height} "
+                "(width×height); the mask must cover the photo exactly"
+            )
+    return holes
 
 
 def mask_from_layers(layers: Sequence[ImageLike], size: tuple[int, int]) -> np.ndarray:
-    """The union of the painted (alpha > 0) pixels of every layer, an H×W boolean hole mask.
+    """The union of the painted pixels of every layer, an H×W boolean hole mask: alpha > 0 for
+    layers with transparency, white (> 127) for layers without.
 
     Args:
         layers: RGBA layers (numpy arrays, PIL images or paths) aligned to the photo.
         size: the photo's ``(width, height)``; a layer of another size is an :class:`InputError`.
     """
-    width, height = size
-    hole = np.zeros((height, width), dtype=bool)
-    for index, layer in enumerate(layers):
-        if layer is None:
-            continue
-        alpha = _alpha(layer, index)
-        if alpha.shape != hole.shape:
-            raise InputError(
-                f"mask layer {index} is {alpha.shape[1]}×{alpha.shape[0]} but the photo is {width}×{height} "
-                "(width×height); the mask must cover the photo exactly"
-            )
-        hole |= alpha > 0
+    (hole,) = _layer_holes(layers, [tuple(size)])
     return hole
 
 
 def photo_and_mask(background: ImageLike, layers: Sequence[ImageLike]) -> tuple[Image.Image, np.ndarray]:
     """The upright photo and its hole mask from an editor's background and painted layers.
 
-    The layers are read on the background's stored pixel grid; then the background's EXIF
-    orientation is applied once, to both. A fully opaque RGBA photo (what a browser canvas
-    exports) becomes RGB.
+    Layers on the background's stored pixel grid (what an editor sends) are turned with the
+    photo: its EXIF orientation is applied once, to both. Layers already on the upright grid (a
+    client that painted the photo as displayed, whose size is the stored one transposed) are used
+    as they are. A fully opaque RGBA photo (what a browser canvas exports) becomes RGB.
     """
     if background is None:
         raise InputError("no photo: upload, paste or pick an example photo first")
     photo = open_image(background, what="photo") if not isinstance(background, Image.Image) else background
-    hole = mask_from_layers(layers or [], photo.size)
     orientation = exif_orientation(photo)
-    photo = apply_orientation(photo, orientation)
-    hole_image = apply_orientation(Image.fromarray(hole), orientation)
-    if photo.mode == "RGBA" and np.asarray(photo.getchannel("A")).min() == 255:
-        photo = photo.convert("RGB")
-    return photo, np.asarray(hole_image, dtype=bool)
+    upright = apply_orientation(photo, orientation)
+    sizes = [photo.size] + ([upright.size] if upright.size != photo.size else [])
+    holes = _layer_holes(layers or [], sizes)
+    hole = np.asarray(apply_orientation(Image.fromarray(holes[0]), orientation), dtype=bool)
+    if len(holes) > 1:
+        hole = hole | holes[1]
+    if upright.mode == "RGBA" and np.asarray(upright.getchannel("A")).min() == 255:
+        upright = upright.convert("RGB")
+    return upright, hole
 
 
 def resize_mask(hole: np.ndarray, pixels: int) -> np.ndarray:

@@ -58,13 +58,11 @@ def _default_resize_limit(model) -> int:
     return work_limit(model) or _CLASSICAL_LIMIT
 
 
-@torch.inference_mode()
-def run_model(model, rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
-    """Run ``model`` once on an H×W×3 uint8 array and an H×W boolean hole mask.
-
-    Pads (symmetric) to the model's ``pad_multiple``, passes ``image * (1 - mask)`` and returns
-    the model's H×W×3 float32 prediction in [0, 1] (not yet composited).
-    """
+def model_inputs(model, rgb: np.ndarray, hole: np.ndarray, *, batch: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
+    """The tensors :func:`run_model` passes to ``model``: ``(image * (1 - mask), mask)`` on the
+    model's device and dtype, padded to the model's ``pad_multiple`` (at least two multiples per
+    side; reflect where the pad is smaller than the side, else replicate), repeated ``batch`` times.
+    Benchmarks time ``model(*model_inputs(...))`` to measure exactly what inference runs."""
     h, w = hole.shape
     multiple = max(1, int(getattr(model, "pad_multiple", 1) or 1))
     # At least two multiples per side: a thin crop must not shrink a model's deepest feature map
@@ -80,7 +78,21 @@ def run_model(model, rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
         mode = "reflect" if pad_h < h and pad_w < w else "replicate"
         image = F.pad(image, (0, pad_w, 0, pad_h), mode=mode)
         mask = F.pad(mask, (0, pad_w, 0, pad_h), mode=mode)
-    pred = model(image * (1 - mask), mask)
+    if batch > 1:
+        image, mask = image.expand(batch, -1, -1, -1).contiguous(), mask.expand(batch, -1, -1, -1).contiguous()
+    return image * (1 - mask), mask
+
+
+@torch.inference_mode()
+def run_model(model, rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """Run ``model`` once on an H×W×3 uint8 array and an H×W boolean hole mask.
+
+    Pads (see :func:`model_inputs`), passes ``image * (1 - mask)`` and returns the model's H×W×3
+    float32 prediction in [0, 1] (not yet composited).
+    """
+    h, w = hole.shape
+    image, mask = model_inputs(model, rgb, hole)
+    pred = model(image, mask)
     if not isinstance(pred, torch.Tensor) or pred.shape != image.shape:
         raise RuntimeError(
             f"{type(model).__name__} returned {getattr(pred, 'shape', type(pred))}, expected {tuple(image.shape)}"

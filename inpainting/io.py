@@ -19,11 +19,13 @@ from typing import Union
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-__all__ = ["ImageLike", "InputError", "LoadedImage", "load_image", "load_mask", "open_image"]
+__all__ = ["IMAGE_EXTENSIONS", "ImageLike", "InputError", "LoadedImage", "load_image", "load_mask", "open_image"]
 
 ImageLike = Union[Image.Image, np.ndarray, str, os.PathLike]
 
 MASK_THRESHOLD = 127
+# File name endings read as images wherever a folder of images is listed (CLI, training, evaluation).
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".ppm", ".pgm")
 _SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")
 
 

@@ -2,6 +2,7 @@
 Hub repo id; and ``available_models`` listing the names it accepts on their own."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -20,9 +21,19 @@ _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 
 def checkpoints_dir() -> Path:
-    """Folder of the shipped checkpoints: ``$INPAINTING_CHECKPOINTS`` or ``<repo>/checkpoints``."""
+    """Folder of the shipped checkpoints: ``$INPAINTING_CHECKPOINTS``; else ``<repo>/checkpoints``
+    in a source checkout; else the ``inpainting_checkpoints`` data package that ``pip install .``
+    installs beside the library."""
     env = os.environ.get("INPAINTING_CHECKPOINTS")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "checkpoints"
+    if env:
+        return Path(env)
+    source = Path(__file__).resolve().parent.parent / "checkpoints"
+    if source.is_dir():
+        return source
+    spec = importlib.util.find_spec("inpainting_checkpoints")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(list(spec.submodule_search_locations)[0])
+    return source
 
 
 @dataclass(frozen=True)

@@ -666,6 +666,10 @@ class DrawnAt:
 # "irregular-512": "irregular" drawn at 512 px then resized like the NVIDIA masks (for training
 # models evaluated on them at small sizes without training on the test masks).
 MASK_PRESETS["irregular-512"] = DrawnAt("irregular", 512)
+# "removal": what a visitor paints over to remove things from a photo: NVIDIA-like irregular holes
+# ("irregular-512") two times in three, 1-2 object-sized blobs ("objects") one time in three. Hole
+# ratio within the bounds of its parts, [0, 0.6].
+MASK_PRESETS["removal"] = MixtureMaskGenerator([("irregular-512", 2.0), ("objects", 1.0)])
 
 
 # --------------------------------------------------------------------------------------------

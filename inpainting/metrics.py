@@ -26,7 +26,7 @@ import torch
 from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
 
 __all__ = [
-    "REDUCTIONS", "evaluate_batch", "l1_hole", "l1_whole", "mse", "psnr", "ssim", "ssim_unchecked", "swd_realism",
+    "REDUCTIONS", "composite", "evaluate_batch", "l1_hole", "l1_whole", "mse", "psnr", "ssim", "ssim_unchecked", "swd_realism",
 ]
 
 REDUCTIONS = ("none", "mean")
@@ -36,6 +36,15 @@ _RANGE_TOLERANCE = 1e-5  # float round-off tolerated outside [0, 1]
 SWD_PATCH_SIZE = 7  # Karras et al. 2018 compare 7×7 neighbourhoods
 SWD_SCALE = 1e3  # reported ×10³, as Karras et al. do
 _SWD_STD_FLOOR = 1 / 255  # a level's normaliser never drops below one grey level
+
+
+def composite(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """``mask * pred + (1 - mask) * target``: the prediction in the hole, the known pixels of
+    ``target`` elsewhere (mask 1 = hole). What inference returns and every score and loss judges."""
+    return mask * pred + (1 - mask) * target
+
+
+_composite = composite  # for functions whose ``composite`` argument hides the name
 
 
 # --------------------------------------------------------------------------------------------
@@ -179,7 +188,7 @@ def evaluate_batch(
     mask = _check_mask(mask, pred)
     _reduce(pred.new_zeros(1), reduction)  # validate the option before any work
     if composite:
-        pred = mask * pred + (1 - mask) * target
+        pred = _composite(pred, target, mask)
     return {
         "psnr": psnr(pred, target, reduction=reduction),
         "ssim": ssim(pred, target, reduction=reduction),
@@ -327,12 +336,12 @@ def swd_realism(
     for name, value in (("levels", levels), ("max_patches", max_patches), ("directions", directions)):
         if not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive int, got {value!r}")
-    composite = mask * pred + (1 - mask) * target
+    filled = composite(pred, target, mask)
     to_numpy = lambda x: x.detach().permute(0, 2, 3, 1).to("cpu", torch.float32).numpy()  # noqa: E731
     dirs = np.random.default_rng(seed).standard_normal((SWD_PATCH_SIZE**2 * pred.shape[1], directions))
     dirs = (dirs / np.linalg.norm(dirs, axis=0, keepdims=True)).astype(np.float32)
     scores = [
         _swd_one(fill, truth, hole, levels=levels, max_patches=max_patches, directions=dirs, seed=seed)
-        for fill, truth, hole in zip(to_numpy(composite), to_numpy(target), to_numpy(mask)[..., 0] > 0.5)
+        for fill, truth, hole in zip(to_numpy(filled), to_numpy(target), to_numpy(mask)[..., 0] > 0.5)
     ]
     return _reduce(torch.tensor(scores, dtype=pred.dtype, device=pred.device), reduction)

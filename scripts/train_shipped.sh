@@ -40,6 +40,13 @@ CMD[pconv-unet-places-baseline:ssim]="${CMD[pconv-unet-places-baseline]/--steps 
 CMD[pconv-unet-places-baseline:finetune]="--recipe places-pconv-baseline --data $D/celeba/train --val-data $D/celeba/val --preset small --size 64 --batch-size 16 --masks irregular-512 --lr 5e-5 --freeze-encoder-norm --no-perceptual --loss ssim=2 --steps 30000 --max-minutes 17 --val-every 2000 --checkpoint-every 200 --domain faces --dataset-name CelebA-8500 --description 'PConv U-Net baseline, Liu et al. L1/TV loss plus SSIM (Places cGAN report), CelebA faces, irregular masks, 64 px' --resume"
 CMD[pconv-unet-places-baseline:ssim2]="${CMD[pconv-unet-places-baseline]/--lr 5e-4 --no-perceptual --steps 1400 --max-minutes 15 --val-every 700/--lr 2.5e-4 --no-perceptual --steps 22000 --max-minutes 30 --val-every 2000} --loss ssim=2 --resume"
 
+# General photo object removal (issue 14): the PConv U-Net of the scene model continued on 9,000 real
+# photos at 256 px in bf16 (the CPU's AVX-512 BF16 with channels-last: 1.3x fp32), then a texture stage
+# with a PatchGAN discriminator. Each stage is a full command (no text substitutions).
+PHOTOS="--data $D/photos/train --val-data $D/photos/val --mask-dir $D/masks/nvidia_irregular --mixed-precision bf16 --channels-last --steps 100000 --val-images 32 --checkpoint-every 200 --domain photos --dataset-name photos-9000"
+CMD[pconv-unet-photos]="--recipe photos-pconv --init-from pconv-unet-scenes $PHOTOS --max-minutes 8 --val-every 100000 --description 'PConv U-Net for object removal in real photos (L1/TV + SSIM, then PatchGAN texture stage), 256 px'"
+CMD[pconv-unet-photos:continue]="--recipe photos-pconv --init-from pconv-unet-scenes $PHOTOS --max-minutes 40 --val-every 1000 --description 'PConv U-Net for object removal in real photos (L1/TV + SSIM, then PatchGAN texture stage), 256 px' --resume"
+
 # The face model's later stages follow its first run in the default order, so a full rerun repeats the chain
 # (where it stops inside a stage depends on the machine: the stages have time budgets). The scene PConv
 # starts from the face model as it was after ssim2, before the face model's fine-tuning stage.

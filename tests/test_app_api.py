@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -82,8 +83,8 @@ def test_compare_two_models_in_one_call(client, photo_and_hole):
     assert table["headers"] == app.TABLE_HEADERS
     assert [row[0] for row in table["data"]] == ["opencv-telea", "opencv-ns"]
     for row in table["data"]:
-        psnr, ssim, l1_hole, ms = row[1:]
-        assert 20 < psnr < 80 and 0.5 < ssim <= 1 and 0 < l1_hole < 0.5 and ms > 0
+        psnr, ssim, l1_hole, ms, status = row[1:]
+        assert 20 < psnr < 80 and 0.5 < ssim <= 1 and 0 < l1_hole < 0.5 and ms > 0 and status == "ok"
 
 
 def test_compare_unions_layers_and_applies_exif_once_to_both(client, tmp_path):
@@ -127,6 +128,7 @@ def bad_files(tmp_path_factory):
     Image.new("RGBA", Image.open(EXAMPLE).size, (0, 0, 0, 0)).save(folder / "empty-layer.png")
     Image.new("L", (64, 48), 255).save(folder / "small-mask.png")
     Image.new("L", Image.open(EXAMPLE).size, 255).save(folder / "full-mask.png")
+    Image.new("L", Image.open(EXAMPLE).size, 90).save(folder / "grey-layer.png")
     huge = int(np.ceil(np.sqrt(app.MAX_PIXELS))) + 16
     Image.new("L", (huge, huge), 0).save(folder / "huge.png")
     Image.new("L", (huge, huge), 255).save(folder / "huge-mask.png")
@@ -158,6 +160,7 @@ def test_inpaint_bad_input_gives_short_error_and_app_keeps_serving(client, bad_f
     with pytest.raises(AppError, match=message) as info:
         client.predict(resolve(image), resolve(mask), model, "auto", api_name="/inpaint")
     assert len(str(info.value)) < 400
+    assert tempfile.gettempdir() not in str(info.value) and str(bad_files) not in str(info.value)  # no server paths
     assert client.predict(api_name="/models")  # still serving
 
 
@@ -168,7 +171,8 @@ COMPARE_CASES = {
     "mask of another size": (lambda d: editor_value(EXAMPLE, d / "small-mask.png"), ["opencv-telea"], "mask layer 0 is 64×48"),
     "non-image file": (lambda d: editor_value(d / "not-an-image.png", EXAMPLE_MASK), ["opencv-telea"], "not a readable image"),
     "no model": (lambda: editor_value(EXAMPLE, EXAMPLE_MASK), [], "no model selected"),
-    "unknown model": (lambda: editor_value(EXAMPLE, EXAMPLE_MASK), ["opencv-telea", "nope"], "unknown model 'nope'"),
+    "unknown model": (lambda: editor_value(EXAMPLE, EXAMPLE_MASK), ["nope"], "unknown model 'nope'"),
+    "grey picture as a layer": (lambda d: editor_value(EXAMPLE, d / "grey-layer.png"), ["opencv-telea"], "the mask is empty"),
 }
 
 
@@ -177,8 +181,48 @@ def test_compare_bad_input_gives_error(client, bad_files, case):
     value, models, message = COMPARE_CASES[case]
     if callable(value):
         value = value(bad_files) if value.__code__.co_argcount else value()
-    with pytest.raises(AppError, match=message):
+    with pytest.raises(AppError, match=message) as info:
         client.predict(value, models, "auto", api_name="/compare")
+    assert tempfile.gettempdir() not in str(info.value)
+
+
+def test_a_failing_model_is_reported_in_its_row_and_the_others_are_kept(client, photo_and_hole, tmp_path):
+    photo, hole = photo_and_hole
+    broken = tmp_path / "broken-model"
+    inpainting.create_model("pconv-unet", "tiny").save_pretrained(broken)
+    (broken / "model.safetensors").write_bytes(b"truncated")
+    gallery, table = client.predict(editor_value(EXAMPLE, EXAMPLE_MASK), ["opencv-telea", str(broken), "opencv-ns"],
+                                    "auto", api_name="/compare")
+    assert [item["caption"].split(" · ")[0] for item in gallery] == ["masked input", "opencv-telea", "opencv-ns"]
+    for item in gallery[1:]:
+        assert_filled(item["image"], photo, hole)
+    rows = {row[0]: row for row in table["data"]}
+    assert rows["opencv-telea"][-1] == rows["opencv-ns"][-1] == "ok"
+    status = rows[str(broken)][-1]
+    assert "model.safetensors is not a readable safetensors file" in status and str(tmp_path) not in status
+    assert rows[str(broken)][1] is None  # no score for a model that gave no result
+
+
+def test_compare_reads_a_layer_without_alpha_like_a_mask_file(client, photo_and_hole, tmp_path):
+    photo, hole = photo_and_hole
+    Image.fromarray(np.where(hole, 255, 40).astype(np.uint8)).save(tmp_path / "grey-mask-layer.png")  # mode L
+    gallery, _ = client.predict(editor_value(EXAMPLE, tmp_path / "grey-mask-layer.png"), ["opencv-telea"], "auto",
+                                api_name="/compare")
+    assert_filled(gallery[1]["image"], photo, hole)
+
+
+def test_compare_accepts_a_layer_painted_on_the_upright_view_of_a_rotated_photo(client, tmp_path):
+    rng = np.random.default_rng(1)
+    stored = rng.integers(0, 256, (24, 40, 3), dtype=np.uint8)  # stored 40×24, shown upright as 24×40
+    exif = Image.new("RGB", (1, 1)).getexif()
+    exif[0x0112] = 6
+    Image.fromarray(stored).save(tmp_path / "photo.png", exif=exif)
+    layer = np.zeros((40, 24, 4), np.uint8)  # painted on the upright view
+    layer[10:20, 5:15] = (255, 0, 0, 200)
+    Image.fromarray(layer).save(tmp_path / "upright-layer.png")
+    gallery, _ = client.predict(editor_value(tmp_path / "photo.png", tmp_path / "upright-layer.png"),
+                                ["opencv-telea"], "auto", api_name="/compare")
+    assert_filled(gallery[1]["image"], np.rot90(stored, k=-1), layer[..., 3] > 0)
 
 
 # ------------------------------------------------------------------------------ model selection
@@ -204,6 +248,9 @@ def test_default_selection_is_the_best_photo_model_then_patchmatch_and_ns(tmp_pa
     ] + classical
     # Face and CIFAR models are not preselected for photos.
     assert app.default_selection(entries) == ["scenes-b", "patchmatch", "opencv-ns"]
+    # A model trained for general photos comes before every scene model, whatever its score.
+    entries.append(_checkpoint(tmp_path, "photos-a", domain="photos", evaluation={"psnr": 19.0}))
+    assert app.default_selection(entries) == ["photos-a", "patchmatch", "opencv-ns"]
 
 
 # ------------------------------------------------------------------------------ UI callbacks
@@ -254,3 +301,50 @@ def test_add_model_appends_a_choice_and_selects_it():
     assert "org/some-model" in [value for _, value in update["choices"]]
     with pytest.raises(app.gr.Error, match="Hub repo id"):
         app.add_model("  ", [])
+
+
+def test_scores_are_computed_around_the_hole_within_a_pixel_budget():
+    hole = np.zeros((3000, 4000), bool)
+    hole[1000:1100, 2000:2300] = True
+    rows, cols, scale = app.score_region(hole)
+    assert (rows.start, rows.stop, cols.start, cols.stop, scale) == (925, 1175, 1925, 2375, 1.0)  # margin 300 / 4
+    hole[200:2900, 100:3900] = True
+    rows, cols, scale = app.score_region(hole)
+    pixels = (rows.stop - rows.start) * (cols.stop - cols.start)
+    assert (rows.start, cols.start, rows.stop, cols.stop) == (0, 0, 3000, 4000) and pixels * scale**2 <= app.SCORE_MAX_PIXELS
+    # On a small photo the scores are those of the metrics on the box (no resizing).
+    rng = np.random.default_rng(0)
+    photo = rng.integers(0, 256, (120, 160, 3), dtype=np.uint8)
+    small = np.zeros((120, 160), bool)
+    small[50:60, 70:90] = True
+    result = photo.copy()
+    result[small] = 128
+    psnr, ssim, l1 = app._scores(Image.fromarray(photo), Image.fromarray(result), small)
+    box = (slice(34, 76), slice(54, 106))
+    expected_l1 = np.abs(result[box].astype(float) - photo[box])[small[box]].mean() / 255
+    assert l1 == pytest.approx(expected_l1, rel=1e-5)
+    mse = ((result[box].astype(float) - photo[box]) ** 2).mean() / 255**2
+    assert psnr == pytest.approx(10 * np.log10(1 / mse), abs=1e-3) and 0 < ssim < 1
+
+
+def test_fill_keeps_good_results_beside_a_failure_zips_them_and_compares_any_two(tmp_path):
+    import zipfile
+
+    background = Image.open(EXAMPLE).convert("RGBA")
+    layer = np.asarray(Image.open(EXAMPLE_MASK))
+    value = {"background": background, "layers": [layer], "composite": None}
+    out = app.run_ui(value, False, None, ["opencv-telea", "no-such-model", "opencv-ns"], "auto", progress=None)
+    gallery, table, downloads, archive, chosen, versus, view, run, status = out
+    assert list(run["results"]) == ["opencv-telea", "opencv-ns"] and len(downloads) == 2
+    assert [row[-1] for row in table][0::2] == ["ok", "ok"] and "unknown model 'no-such-model'" in table[1][-1]
+    assert "no-such-model" in status and "failed" in status
+    with zipfile.ZipFile(archive) as z:
+        assert sorted(z.namelist()) == ["masked-input.png", "opencv-ns.png", "opencv-telea.png", "photo.png"]
+        np.testing.assert_array_equal(np.asarray(Image.open(z.open("opencv-ns.png"))),
+                                      np.asarray(Image.open(run["results"]["opencv-ns"])))
+    assert chosen["choices"] == [app.ORIGINAL, "opencv-telea", "opencv-ns"] and versus["value"] == app.ORIGINAL
+    assert view == (run["photo"], run["results"]["opencv-telea"])
+    assert app.choose_result(run, "opencv-ns", "opencv-telea") == (run["results"]["opencv-telea"], run["results"]["opencv-ns"])
+    assert app.choose_result(run, "opencv-ns", app.ORIGINAL) == (run["photo"], run["results"]["opencv-ns"])
+    with pytest.raises(app.gr.Error, match="pick a result"):
+        app.use_result(run, app.ORIGINAL, None)

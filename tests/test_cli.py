@@ -88,6 +88,28 @@ def test_mask_of_wrong_size_names_the_file(folders, tmp_path, capsys):
     assert "img1.jpg" in err and "does not match image size" in err
 
 
+def test_a_folder_run_skips_bad_images_lists_them_and_exits_non_zero_at_the_end(folders, tmp_path, capsys):
+    images, masks = folders
+    (images / "img1.jpg").write_bytes(b"not a jpeg at all")  # unreadable, sorted between two good ones
+    Image.fromarray(np.zeros((10, 10), np.uint8)).save(masks / "img2.png")  # wrong size
+    Image.fromarray(skdata.coffee()[::4, ::4]).save(images / "img3.jpg")  # good, after the bad ones
+    Image.fromarray(np.asarray(Image.open(masks / "img0.png"))).save(masks / "img3.png")
+    out = tmp_path / "o"
+    assert main(["--model", "opencv-ns", "--image", str(images), "--mask", str(masks), "--output", str(out)]) == 1
+    captured = capsys.readouterr()
+    assert sorted(p.name for p in out.iterdir()) == ["img0.png", "img3.png"]
+    assert "wrote 2 of 4 images" in captured.out
+    assert "skipped 2 image(s)" in captured.err and "img1.jpg" in captured.err and "img2.jpg" in captured.err
+    assert "img0.jpg" not in captured.err and "Traceback" not in captured.err
+
+
+def test_help_reads_as_plain_text(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "python -m inpainting --model NAME" in out and "``" not in out
+
+
 def test_list_models(capsys):
     assert main(["--list-models"]) == 0
     assert "opencv-telea" in capsys.readouterr().out

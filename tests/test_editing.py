@@ -45,6 +45,30 @@ def test_photo_and_mask_apply_exif_orientation_once_to_both(orientation, k):
     assert editing.exif_orientation(upright) == 1  # not applied a second time downstream
 
 
+@pytest.mark.parametrize("orientation, k", [(6, -1), (8, 1)])
+def test_a_layer_painted_on_the_upright_view_is_used_as_it_is(orientation, k):
+    stored = np.random.default_rng(orientation).integers(0, 256, (12, 20, 3), dtype=np.uint8)
+    photo = Image.fromarray(stored)
+    exif = photo.getexif()
+    exif[editing.EXIF_ORIENTATION] = orientation
+    photo.info["exif"] = exif.tobytes()
+    on_stored, on_upright = _layer((12, 20), (1, 2, 4, 7)), _layer((20, 12), (10, 3, 15, 9))
+    upright, hole = editing.photo_and_mask(photo, [on_stored, on_upright])
+    assert upright.size == (12, 20)
+    np.testing.assert_array_equal(hole, np.rot90(on_stored[..., 3] > 0, k) | (on_upright[..., 3] > 0))
+    with pytest.raises(InputError, match="mask layer 0 is 7×5 but the photo is 20×12"):
+        editing.photo_and_mask(photo, [np.zeros((5, 7, 4), np.uint8)])
+
+
+def test_a_layer_without_alpha_is_read_like_a_mask_file():
+    grey = np.full((20, 30), 90, np.uint8)  # grey: below the mask threshold (127)
+    grey[5:9, 4:12] = 255
+    expected = np.zeros((20, 30), bool)
+    expected[5:9, 4:12] = True
+    for layer in (grey, Image.fromarray(grey), np.repeat(grey[..., None], 3, axis=2)):
+        np.testing.assert_array_equal(editing.mask_from_layers([layer], (30, 20)), expected)
+
+
 def test_opaque_rgba_photo_becomes_rgb_and_transparent_stays_rgba():
     opaque = Image.new("RGBA", (8, 8), (1, 2, 3, 255))
     assert editing.photo_and_mask(opaque, [])[0].mode == "RGB"

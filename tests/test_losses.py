@@ -80,6 +80,19 @@ def test_ssim_loss_is_one_minus_the_evaluation_ssim_of_the_composite():
     assert L.ssim_loss(smooth, smooth, mask) < L.ssim_loss(smooth + 0.05 * torch.randn_like(smooth), smooth, mask)
 
 
+def test_ssim_loss_is_the_same_under_bf16_autocast():
+    """Mixed-precision training must not change the SSIM term: in bf16 its E[x²] - E[x]² cancels."""
+    torch.manual_seed(0)
+    target = torch.rand(2, 3, 48, 48)
+    mask = torch.zeros(2, 1, 48, 48)
+    mask[:, :, 10:30, 12:40] = 1
+    pred = target * (1 - mask) + 0.5 * mask
+    full = L.ssim_loss(pred, target, mask)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        mixed = L.ssim_loss(pred, target, mask)
+    assert mixed.dtype == torch.float32 and torch.allclose(mixed, full, atol=1e-6)
+
+
 # ----------------------------------------------------------------------------- perceptual / style
 def test_vgg_features_are_pool1_to_pool3(vgg):
     feats = vgg(torch.rand(1, 3, 16, 16))

@@ -40,6 +40,7 @@ DOCUMENTED_RATIO_BOUNDS = {
     "irregular": (1e-9, 0.56),  # the bounds of its parts
     "lines-irregular": (1e-9, 0.56),
     "irregular-512": (0.0, 0.6),  # resizing may drop every pixel of the thinnest strokes
+    "removal": (0.0, 0.6),  # the bounds of its parts
 }
 SIZES = [(64, 64), (256, 256)]
 FRESH_SEEDS = range(10_000, 10_050)

@@ -21,7 +21,7 @@ from inpainting.hub import InpaintingModel
 from train import cli, push
 from train.data import (IMAGE_EXTENSIONS, DataError, EpochSampler, ImageFolderDataset, InpaintingDataset, MaskSpec,
                         MultiScaleRandomCrop, build_mask_sampler, open_source)
-from train.losses import MissingWeightsError
+from train.losses import MissingWeightsError, ssim_loss
 from train.recipes import ADVERSARIAL, AdversarialSpec, LossTerm, OptimizerSpec, Phase, Recipe, get_recipe, list_recipes
 from train.trainer import CheckpointError, TrainOptions, Trainer, load_checkpoint, save_checkpoint
 
@@ -207,6 +207,31 @@ def test_gan_step_updates_generator_and_discriminator(data_dir, tmp_path, tiny_f
     logs = trainer.train_step(batch)
     assert _changed(g, trainer.model) and _changed(d, trainer.discriminator)
     assert {"mse", "g_adv", "d_loss", "d_real", "d_fake"} <= set(logs)
+
+
+@pytest.fixture
+def fresh_accelerator_state():
+    """accelerate keeps one precision per process: let a test pick its own, and restore the default."""
+    from accelerate.state import AcceleratorState
+
+    AcceleratorState._reset_state(reset_partial_state=True)
+    yield
+    AcceleratorState._reset_state(reset_partial_state=True)
+
+
+def test_bf16_and_channels_last_steps_keep_the_losses_in_float32(data_dir, tmp_path, tiny_family,
+                                                                fresh_accelerator_state):
+    recipe = _recipe(losses=(LossTerm("l1_hole", 6.0), LossTerm("ssim", 1.0)))
+    trainer = Trainer(recipe, _options(data_dir, tmp_path / "out", steps=4, mixed_precision="bf16",
+                                       channels_last=True))
+    assert all(p.is_contiguous(memory_format=torch.channels_last) for p in trainer.model.parameters() if p.dim() == 4)
+    batch = next(iter(torch.utils.data.DataLoader(trainer.train_set, batch_size=4)))
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):  # the model's forward as the step runs it
+        image, mask = batch["image"], batch["mask"].flatten(0, 1)
+        pred = trainer.model(image * (1 - mask), mask).float()
+    expected = ssim_loss(pred, image, mask).item()  # float32
+    logs = trainer.train_step(batch)
+    assert logs["ssim"] == pytest.approx(expected, abs=1e-4) and 0 <= logs["ssim"] <= 1
 
 
 def test_phases_decide_what_is_updated(data_dir, tmp_path, tiny_family):

@@ -41,9 +41,9 @@ import cv2
 import numpy as np
 import psutil
 import torch
-import torch.nn.functional as F
 
 import inpainting
+from inpainting.inference import model_inputs
 from inpainting.masks import get_mask_generator, mask_ratio
 
 __all__ = ["FORMAT", "benchmark", "benchmark_model", "environment", "main", "markdown_table", "test_inputs"]
@@ -188,19 +188,8 @@ def _model_device(model) -> torch.device:
 
 
 def _forward_inputs(model, image: np.ndarray, mask: np.ndarray, batch: int = 1):
-    """Device tensors as :func:`inpainting.inference.run_model` builds them (padded, hole zeroed)."""
-    device = _model_device(model)
-    dtype = next((p.dtype for p in model.parameters()), torch.float32)
-    x = torch.from_numpy(image).permute(2, 0, 1)[None].to(device, dtype) / 255.0
-    m = torch.from_numpy(mask.astype(np.float32))[None, None].to(device, dtype)
-    multiple = max(1, int(getattr(model, "pad_multiple", 1) or 1))
-    h, w = mask.shape
-    pad_h, pad_w = (-h) % multiple, (-w) % multiple
-    if pad_h or pad_w:
-        x = F.pad(x, (0, pad_w, 0, pad_h), mode="replicate")
-        m = F.pad(m, (0, pad_w, 0, pad_h), mode="replicate")
-    x, m = x.expand(batch, -1, -1, -1).contiguous(), m.expand(batch, -1, -1, -1).contiguous()
-    return x * (1 - m), m
+    """Exactly the tensors :func:`inpainting.inference.run_model` passes to the model."""
+    return model_inputs(model, image, mask.astype(bool), batch=batch)
 
 
 def _is_oom(err: BaseException) -> bool:

@@ -28,6 +28,8 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 from torchvision.transforms import v2
 from torchvision.transforms.v2 import functional as TF
 
+from inpainting.io import IMAGE_EXTENSIONS
+
 __all__ = [
     "IMAGE_EXTENSIONS",
     "AUGMENTATIONS",
@@ -47,7 +49,6 @@ __all__ = [
     "seed_worker",
 ]
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".ppm", ".pgm")
 NVIDIA_MASKS = "nvidia-irregular"  # MaskSpec.generator naming the NVIDIA irregular-mask folder
 
 

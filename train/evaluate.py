@@ -81,7 +81,7 @@ from PIL import Image
 import inpainting
 from inpainting import masks as masks_lib
 from inpainting import metrics as metrics_lib
-from inpainting.io import load_image
+from inpainting.io import IMAGE_EXTENSIONS, load_image
 
 __all__ = [
     "FORMAT",
@@ -104,7 +104,6 @@ __all__ = [
 
 FORMAT = "inpainting-hub/evaluation/1"
 PSNR_CAP_DB = 100.0
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 DEFAULT_NVIDIA_ROOT = "../shared/data/masks/nvidia_irregular"
 NATIVE = "native"  # evaluation size meaning "each photo at its own size"
 NATIVE_MASK_SIZE = 512  # generated masks are drawn at this side, then resized to each photo, at native size
@@ -449,7 +448,7 @@ def _score(preds, targets, holes, lpips_fn) -> dict[str, list[float]]:
     values = metrics_lib.evaluate_batch(pred, target, mask)
     values["swd"] = metrics_lib.swd_realism(pred, target, mask)
     if lpips_fn is not None:
-        values["lpips"] = lpips_fn(mask * pred + (1 - mask) * target, target)
+        values["lpips"] = lpips_fn(metrics_lib.composite(pred, target, mask), target)
     return {name: [float(v) for v in tensor] for name, tensor in values.items()}
 
 

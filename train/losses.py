@@ -28,6 +28,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from inpainting.metrics import composite
+
 __all__ = [
     "LOSSES",
     "ADVERSARIAL",
@@ -102,7 +104,7 @@ def l1_hole(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> tor
 def total_variation(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Liu et al.'s L_tv: L1 of neighbouring-pixel differences of the composited image, over the
     hole dilated by one pixel (the region P of the paper)."""
-    comp = mask * pred + (1 - mask) * target
+    comp = composite(pred, target, mask)
     region = F.max_pool2d(mask, kernel_size=3, stride=1, padding=1)
     # A difference counts when either of its two pixels lies in the dilated hole.
     dh = (comp[:, :, :, 1:] - comp[:, :, :, :-1]).abs() * torch.maximum(region[:, :, :, 1:], region[:, :, :, :-1])
@@ -119,8 +121,10 @@ def ssim_loss(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> t
     """
     from inpainting.metrics import ssim_unchecked
 
-    comp = (mask * pred + (1 - mask) * target).clamp(0, 1)
-    return 1 - ssim_unchecked(comp, target).mean()
+    # Always float32: under bf16/fp16 autocast the window's E[x²] - E[x]² cancels and SSIM is noise.
+    with torch.autocast(pred.device.type, enabled=False):
+        comp = composite(pred.float(), target.float(), mask.float()).clamp(0, 1)
+        return 1 - ssim_unchecked(comp, target.float()).mean()
 
 
 # --------------------------------------------------------------------------- VGG-16 features
@@ -193,7 +197,7 @@ class VGG16Features(nn.Module):
         cached = getattr(self, "_cache", None)
         if cached is not None and all(ref() is t for ref, t in zip(cached[0], key)) and cached[1] == pred._version:
             return cached[2]
-        comp = mask * pred + (1 - mask) * target
+        comp = composite(pred, target, mask)
         feats = [tuple(f.chunk(3, dim=0)) for f in self(torch.cat([pred, comp, target], dim=0))]
         self._cache = (tuple(weakref.ref(t) for t in key), pred._version, feats)
         return feats

@@ -136,7 +136,7 @@ class Recipe:
             False: the VGG terms are dropped with a warning when no weights exist (LaMa).
         coarse_weight: for coarse-to-fine models (with ``forward_stages``), the reconstruction
             terms are also applied to the coarse result with this weight (0: off).
-        domain: ``"faces"``, ``"scenes"`` or ``"objects"`` (model card, ``available_models``).
+        domain: ``"faces"``, ``"scenes"``, ``"photos"`` or ``"objects"`` (model card, ``available_models``).
         dataset: the data the report trained on (shown by ``--list-recipes``).
         notes: choices made where the report is silent.
     """
@@ -355,3 +355,37 @@ register_recipe(Recipe(
     phases=ADVERSARIAL, perceptual_required=False, domain="scenes", dataset="Places365 (LaMa) or CelebA-HQ",
     notes="VGG-16 perceptual (weight 1) replaces LaMa's ADE20k ResNet perceptual loss and is dropped when "
           "no VGG-16 weights exist; masks: LaMa 'thick' (strokes and boxes)"))
+
+# --- General photo object removal (issue 14): 256 px photos (Places365 rooms, outdoor Flickr photos).
+# Fidelity terms: Liu et al.'s L_valid/L_hole/TV without the VGG terms (no pretrained weights offline)
+# plus 1 - SSIM, the loss that made the scene PConv beat Navier-Stokes on PSNR and SSIM.
+_PHOTOS_LOSS = (LossTerm("l1_valid", 1.0), LossTerm("l1_hole", 6.0), LossTerm("tv", 0.1), LossTerm("ssim", 1.0))
+_PHOTOS = dict(report="General photos (issue 14): object removal on real photos", size=256, batch_size=8,
+               epochs=10, losses=_PHOTOS_LOSS, masks=MaskSpec("removal"), augment={"hflip": {}},
+               optimizer=OptimizerSpec("adam", lr=5e-4), domain="photos",
+               dataset="photos/train: 4,500 Places365 rooms + 4,500 outdoor Flickr photos (256×256)")
+
+register_recipe(Recipe(
+    name="photos-pconv", description="PConv U-Net (small) for object removal on real photos: L1/TV + SSIM",
+    architecture="pconv-unet", preset="small",
+    notes="batch 8 at 256 px on a CPU; masks 'removal' (NVIDIA-like irregular + object blobs)", **_PHOTOS))
+
+register_recipe(Recipe(
+    name="photos-lama-ffc",
+    description="LaMa-style FFC generator (small) for object removal on real photos: L1/TV + SSIM",
+    architecture="lama-ffc", preset="small",
+    notes="the pilot's image-wide receptive-field candidate, same losses and data as photos-pconv", **_PHOTOS))
+
+
+register_recipe(Recipe(
+    name="photos-pconv-gan",
+    description="photos-pconv's texture stage: + PatchGAN (NLayer) non-saturating/R1 and feature matching",
+    architecture="pconv-unet", preset="small",
+    adversarial=AdversarialSpec("nlayer", {"base_channels": 32, "n_layers": 3}, loss="non-saturating",
+                                loss_options={"r1_weight": 0.001}, weight=0.1, feature_matching=1.0,
+                                optimizer=OptimizerSpec("adam", lr=1e-4, betas=(0.5, 0.999))),
+    phases=ADVERSARIAL,
+    notes="continues a photos-pconv model (--init-from); LaMa's loss shapes (non-saturating + R1 0.001, "
+          "mask-aware fake target, discriminator feature matching) at weights that keep L1/SSIM in charge "
+          "of fidelity: adversarial 0.1, feature matching 1; a 32-channel 3-layer NLayer discriminator (CPU)",
+    **{**_PHOTOS, "optimizer": OptimizerSpec("adam", lr=1e-4)}))

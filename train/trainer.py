@@ -40,7 +40,7 @@ import torch
 from torch import nn
 
 import inpainting
-from inpainting.metrics import evaluate_batch
+from inpainting.metrics import composite, evaluate_batch
 from train.data import (DataError, InpaintingDataset, MaskSpec, build_augmentation, build_mask_sampler,
                         make_loader, open_source)
 from train.discriminators import create_discriminator
@@ -81,6 +81,7 @@ class TrainOptions:
         steps: optimisation steps (wins over ``epochs``); epochs: passes over the data.
         max_minutes: time budget of this invocation; the run stops cleanly and saves the model.
         device: ``auto``, ``cpu`` or ``cuda``; mixed_precision: ``no``, ``fp16`` or ``bf16``.
+        channels_last: keep the model's weights and the batches in channels-last memory layout.
         seed: seeds the model initialisation, the data order, crops, augmentations and masks.
         resume: continue from ``out/training/checkpoint.pt``.
         freeze_encoder_norm: keep the encoder's batch-norm layers in eval mode with frozen parameters
@@ -106,6 +107,7 @@ class TrainOptions:
     max_minutes: float | None = None
     device: str = "auto"
     mixed_precision: str = "no"
+    channels_last: bool = False
     seed: int = 0
     resume: bool = False
     init_from: str | None = None
@@ -250,13 +252,13 @@ def _describe_source(spec: str) -> str:
     return "/".join(parts[-2:]) if len(parts) >= 2 else str(spec)
 
 
-def _grid(corrupted: torch.Tensor, composite: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+def _grid(corrupted: torch.Tensor, filled: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Rows: input with the hole shown white, the composited result, the ground truth."""
     from torchvision.utils import make_grid
 
     shown = corrupted * (1 - mask) + mask
     n = shown.shape[0]
-    return make_grid(torch.cat([shown, composite, target]).clamp(0, 1), nrow=n, padding=1, pad_value=1.0)
+    return make_grid(torch.cat([shown, filled, target]).clamp(0, 1), nrow=n, padding=1, pad_value=1.0)
 
 
 class _Smoother:
@@ -351,6 +353,8 @@ class Trainer:
         if recipe.size % multiple:
             raise ValueError(f"--size {recipe.size} is not a multiple of {multiple}, which {recipe.architecture} "
                              f"preset {recipe.preset!r} needs; use e.g. {multiple * max(1, round(recipe.size / multiple))}")
+        if options.channels_last:
+            self.model = self.model.to(memory_format=torch.channels_last)
         self.info = info
         self.net = self.model  # the InpaintingModel that is saved; self.model is what is trained
         if recipe.coarse_weight:
@@ -555,6 +559,8 @@ class Trainer:
         k = batch["mask"].shape[1]
         image = batch["image"].to(self.device).repeat_interleave(k, dim=0)
         mask = batch["mask"].to(self.device).flatten(0, 1)
+        if self.options.channels_last:
+            image, mask = (t.contiguous(memory_format=torch.channels_last) for t in (image, mask))
         corrupted = image * (1 - mask)
         adv = recipe.adversarial
         condition = corrupted if adv is not None and adv.conditional else None
@@ -567,19 +573,21 @@ class Trainer:
         coarse, pred = (out[0].float(), out[1].float()) if isinstance(out, tuple) else (None, out.float())
         fake = None
         if self.discriminator is not None:
-            fake = mask * pred + (1 - mask) * image if adv.sees == "composite" else pred
+            fake = composite(pred, image, mask) if adv.sees == "composite" else pred
 
         if phase.generator:
+            # The reconstruction terms run in float32, outside autocast: in bf16 the SSIM window's
+            # E[x²] - E[x]² cancels (1 - SSIM of a nearly perfect fill came out above 1).
+            total = pred.new_zeros(())
+            for name, weight, fn in self.loss_terms:
+                value = fn(pred, image, mask)
+                logs[name] = float(value.detach())
+                total = total + weight * value
+                if coarse is not None:
+                    value = fn(coarse, image, mask)
+                    logs[f"coarse_{name}"] = float(value.detach())
+                    total = total + recipe.coarse_weight * weight * value
             with acc.autocast():
-                total = pred.new_zeros(())
-                for name, weight, fn in self.loss_terms:
-                    value = fn(pred, image, mask)
-                    logs[name] = float(value.detach())
-                    total = total + weight * value
-                    if coarse is not None:
-                        value = fn(coarse, image, mask)
-                        logs[f"coarse_{name}"] = float(value.detach())
-                        total = total + recipe.coarse_weight * weight * value
                 if phase.adversarial:
                     if single:
                         _requires_grad(self.discriminator, False)
@@ -643,12 +651,12 @@ class Trainer:
             mask = batch["mask"][:, 0].to(self.device)
             corrupted = image * (1 - mask)
             pred = model(corrupted, mask).float().clamp(0, 1)
-            composite = mask * pred + (1 - mask) * image
-            for key, values in evaluate_batch(composite, image, mask, composite=False).items():
+            filled = composite(pred, image, mask)
+            for key, values in evaluate_batch(filled, image, mask, composite=False).items():
                 sums[key] = sums.get(key, 0.0) + float(values.double().sum())
             count += image.shape[0]
             if grid_batch is None:
-                grid_batch = (corrupted[:8].cpu(), composite[:8].cpu(), image[:8].cpu(), mask[:8].cpu())
+                grid_batch = (corrupted[:8].cpu(), filled[:8].cpu(), image[:8].cpu(), mask[:8].cpu())
         self._set_train_mode(was_training)
         metrics = {key: value / max(count, 1) for key, value in sums.items()}
         self.metrics = metrics
