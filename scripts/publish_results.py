@@ -29,6 +29,8 @@ DOMAIN_SETS = {  # domain -> evaluation folder under --eval-root, and how to nam
     "faces": ("celeba-val-64", "CelebA val, 64×64, NVIDIA irregular masks"),
     "scenes": ("scenes-val-128", "scenes val (Urban100 + Sun-Hays-80), 128×128, NVIDIA irregular masks"),
     "objects": ("cifar10-val-32", "CIFAR-10 val, 32×32, NVIDIA irregular masks"),
+    "photos": ("photos-val-native", "photos val (Places365 rooms + outdoor Flickr photos), 256×256, NVIDIA "
+                                    "irregular masks and object-sized holes"),
 }
 BASELINES = ["opencv-telea", "opencv-ns"]
 NATIVE_SETS = (  # evaluation folder under --eval-root, and how to name it: photos at their own size
@@ -48,13 +50,15 @@ def _load(folder: Path) -> dict | None:
 
 
 def _section(name: str, results: dict, label: str) -> str:
-    rows = [name] + [b for b in BASELINES if b in results["models"]]
+    rows = [name] + [b for b in [*BASELINES, "patchmatch"] if b in results["models"]]
     s = results["settings"]
     parts = [MARK, "## Evaluation", "",
              f"On {label} ({s['images_per_bucket']} images × {s['masks_per_image']} mask(s) per bucket, seed {s['seed']}), "
              "next to the classical baselines; the best value per column in bold.", ""]
-    for metric, title in (("psnr", "PSNR (dB) ↑"), ("ssim", "SSIM ↑"), ("l1_hole", "L1 in the hole ↓")):
-        parts += [f"### {title}", "", markdown_table(results, metric, models=rows), ""]
+    for metric, title in (("psnr", "PSNR (dB) ↑"), ("ssim", "SSIM ↑"), ("l1_hole", "L1 in the hole ↓"),
+                          ("swd", "SWD realism ↓")):
+        if metric in s.get("metrics", ("psnr", "ssim", "l1_hole")):
+            parts += [f"### {title}", "", markdown_table(results, metric, models=rows), ""]
     parts += ["Protocol: " + results["protocol"], "", f"Command: `{s['command']}`", ""]
     return "\n".join(parts)
 
@@ -179,6 +183,47 @@ def _bar(results: dict | None, label: str, first_bucket: int) -> list[str]:
             ""] + rows + [""]
 
 
+def _photo_bar(results: dict, model: str, label: str, first_bucket: int = 1) -> list[str]:
+    """Issue 14's bar for a general photo model: in every NVIDIA bucket from ``first_bucket`` on, its
+    paired margins over Telea and over NS on PSNR and SSIM have 95 % intervals above zero; and over all
+    pairs its realism score (SWD) is below both baselines' (interval below zero). PatchMatch's SWD is
+    given for reference."""
+    nvidia = [b for b in results["buckets"] if b.startswith("(")][first_bucket:]
+    baselines = [b for b in BASELINES if b in results["models"]]
+    rows = ["| bucket | " + " | ".join(f"ΔPSNR vs {b} | ΔSSIM vs {b}" for b in baselines) + " | above zero |",
+            "|---|" + "---:|" * (2 * len(baselines)) + "---|"]
+    met = 0
+    for bucket in nvidia:
+        cells, ok = [], True
+        for b in baselines:
+            for metric, digits in (("psnr", 2), ("ssim", 4)):
+                mean, half = _paired(results, model, b, bucket, metric)
+                ok &= mean - half > 0
+                cells.append(f"{mean:+.{digits}f} ± {half:.{digits}f}")
+        met += ok
+        rows.append(f"| {bucket} | " + " | ".join(cells) + f" | {'yes' if ok else 'no'} |")
+    lines = [f"**The general photo model's bar on {label}** (`{model}`): beat Telea and NS on PSNR and SSIM in "
+             f"every NVIDIA bucket from {nvidia[0]} on, each margin's 95 % interval above zero: "
+             f"**{'met' if met == len(nvidia) else f'not met ({met} of {len(nvidia)} buckets)'}**.", ""] + rows + [""]
+    if "swd" in results["settings"]["metrics"]:
+        swd = {b: _paired(results, model, b, None, "swd") for b in baselines + ["patchmatch"] if b in results["models"]}
+        realistic = all(swd[b][0] + swd[b][1] < 0 for b in baselines)
+        lines += [f"Realism over all pairs (ΔSWD, lower is better): " + ", ".join(
+            f"{m:+.1f} ± {h:.1f} vs `{b}`" for b, (m, h) in swd.items())
+            + f": {'more realistic than both baselines' if realistic else '**not** more realistic than both baselines'}.", ""]
+    return lines
+
+
+def _photo_models(res: dict) -> list[str]:
+    """The evaluated shipped checkpoints whose domain is ``photos`` (the general photo models)."""
+    out = []
+    for name in res["models"]:
+        path = CHECKPOINTS / name / "config.json"
+        if path.is_file() and json.loads(path.read_text()).get("inpainting_hub", {}).get("domain") == "photos":
+            out.append(name)
+    return out
+
+
 def _native_section(eval_root: Path) -> list[str]:
     """Photos at their own size: every model meant for photos next to Telea, NS and PatchMatch,
     per NVIDIA bucket, with the realism score, paired margins over NS, speed and the picture; then
@@ -216,6 +261,8 @@ def _native_section(eval_root: Path) -> list[str]:
                     cells.append(f"{everything[0]:+.{digits}f} ± {everything[1]:.{digits}f}")
                 lines.append(f"| {name} | " + " | ".join(cells) + f" | {entry['seconds_per_image']:.3f} |")
             lines.append("")
+        for model in _photo_models(res):
+            lines += _photo_bar(res, model, label)
         figure = FIGURES / f"{folder}.jpg"
         if figure.is_file():
             lines += [f"Each row: the photo with the hole in white, every model's fill and the original, cropped "
@@ -350,6 +397,12 @@ def main() -> None:
     if args.native_only:
         _write_native_only(args.out, _native_section(args.eval_root))
         print(f"wrote the native-size block of {args.out}")
+        set_folder, label = DOMAIN_SETS["photos"]
+        res = _load(args.eval_root / set_folder)
+        for name in _photo_models(res) if res else []:  # the general photo models' cards
+            _write_card(args.checkpoints / name, _section(name, res, label))
+            _write_metadata(args.checkpoints / name, res, name, set_folder)
+            print(f"wrote the evaluation of {name}")
         return
 
     results = {domain: _load(args.eval_root / folder) for domain, (folder, _) in DOMAIN_SETS.items()}

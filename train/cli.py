@@ -173,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     except DataError as err:  # an unreadable image met during training
         print(f"error: {err}", file=sys.stderr)
         return 2
+    if not trainer.accelerator.is_main_process:  # several processes (accelerate launch): one summary
+        return 0
     metrics = ", ".join(f"{k} {v:.4f}" for k, v in trainer.metrics.items())
     print(f"{trainer.recipe.name}: {trainer.step} steps in {trainer.wall_time / 60:.1f} min "
           f"({trainer.stop_reason}); model in {folder}; validation: {metrics}")
