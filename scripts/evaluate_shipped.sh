@@ -14,7 +14,7 @@ print(" ".join(e.name for e in inpainting.available_models() if e.kind == "learn
 PYEOF
 }
 EVAL=($PY -m train.evaluate --masks nvidia --seed 0 --no-progress)
-faces=$(models_of faces); scenes=$(models_of scenes); objects=$(models_of objects)
+faces=$(models_of faces); scenes=$(models_of scenes); objects=$(models_of objects); photos=$(models_of photos)
 [ -n "$faces" ] && "${EVAL[@]}" --models $faces opencv-telea opencv-ns --images $D/celeba/val --size 64 \
   --images-per-bucket 500 --masks-per-image 1 --out outputs/eval/celeba-val-64
 [ -n "$scenes" ] && "${EVAL[@]}" --models $scenes opencv-telea opencv-ns --images $D/scenes/val --size 128 \
@@ -28,9 +28,13 @@ faces=$(models_of faces); scenes=$(models_of scenes); objects=$(models_of object
   --masks center-box boxes celeba-lines --images-per-bucket 250 --seed 0 --no-progress --out outputs/eval/celeba-val-64-reports
 # Photos at their own size (what a visitor uploads): every model meant for photos next to the three
 # classical methods, NVIDIA masks plus object-sized blobs.
-PHOTO_MODELS="$scenes opencv-telea opencv-ns patchmatch"
+PHOTO_MODELS="$photos $scenes opencv-telea opencv-ns patchmatch"
 "${EVAL[@]}" --models $PHOTO_MODELS --images $D/scenes/val --size native --masks nvidia objects \
   --images-per-bucket 18 --examples 6 --out outputs/eval/scenes-val-native
 "${EVAL[@]}" --models $PHOTO_MODELS --images $D/photos/val --size native --masks nvidia objects \
   --images-per-bucket 50 --examples 6 --out outputs/eval/photos-val-native
+# The picture of object removal: 8 validation photos with object-sized holes, every photo method's fill.
+$PY -m train.evaluate --models $PHOTO_MODELS --images $D/photos/val --size native --masks objects --seed 1 \
+  --no-progress --images-per-bucket 8 --examples 8 --out outputs/eval/photos-val-objects
+$PY scripts/figure.py outputs/eval/photos-val-objects/examples.png docs/figures/photos-val-objects.jpg
 $PY scripts/publish_results.py

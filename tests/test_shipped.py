@@ -18,7 +18,7 @@ SIZE_AIM = 30 * 1024 * 1024
 def test_there_are_shipped_checkpoints_for_every_domain():
     domains = {json.loads((ROOT / "checkpoints" / n / "config.json").read_text())["inpainting_hub"]["domain"]
                for n in SHIPPED}
-    assert domains == {"faces", "scenes", "objects"}
+    assert domains == {"faces", "scenes", "objects", "photos"}
 
 
 @pytest.mark.parametrize("name", SHIPPED)

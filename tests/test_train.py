@@ -207,6 +207,8 @@ def test_gan_step_updates_generator_and_discriminator(data_dir, tmp_path, tiny_f
     logs = trainer.train_step(batch)
     assert _changed(g, trainer.model) and _changed(d, trainer.discriminator)
     assert {"mse", "g_adv", "d_loss", "d_real", "d_fake"} <= set(logs)
+    # Logs stay detached device tensors: the loop reads them as numbers only at the log interval.
+    assert all(isinstance(v, torch.Tensor) and v.dim() == 0 and not v.requires_grad for v in logs.values())
 
 
 @pytest.fixture

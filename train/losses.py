@@ -281,11 +281,11 @@ class BCEAdversarial:
         real_loss = sum(F.binary_cross_entropy_with_logits(r, torch.ones_like(r)) for r in _as_list(real_logits))
         fake_loss = sum(F.binary_cross_entropy_with_logits(f, torch.zeros_like(f)) for f in _as_list(fake_logits))
         loss = real_loss + fake_loss
-        return loss, {"d_real": float(real_loss.detach()), "d_fake": float(fake_loss.detach())}
+        return loss, {"d_real": real_loss.detach(), "d_fake": fake_loss.detach()}
 
     def generator_loss(self, fake_logits, *, mask: torch.Tensor | None = None):
         loss = sum(F.binary_cross_entropy_with_logits(f, torch.ones_like(f)) for f in _as_list(fake_logits))
-        return loss, {"g_adv": float(loss.detach())}
+        return loss, {"g_adv": loss.detach()}
 
 
 class NonSaturatingR1:
@@ -321,12 +321,12 @@ class NonSaturatingR1:
             (grad,) = torch.autograd.grad(sum(r.sum() for r in real_list), real, create_graph=True)
             penalty = grad.pow(2).reshape(grad.shape[0], -1).sum(1).mean()
         loss = real_loss + fake_loss + self.r1_weight * penalty
-        return loss, {"d_real": float(real_loss.detach()), "d_fake": float(fake_loss.detach()),
-                      "d_r1": float(penalty.detach())}
+        return loss, {"d_real": real_loss.detach(), "d_fake": fake_loss.detach(),
+                      "d_r1": penalty.detach()}
 
     def generator_loss(self, fake_logits, *, mask: torch.Tensor | None = None):
         loss = sum(F.softplus(-f).mean() for f in _as_list(fake_logits))
-        return loss, {"g_adv": float(loss.detach())}
+        return loss, {"g_adv": loss.detach()}
 
 
 class HingeAdversarial:
@@ -340,11 +340,11 @@ class HingeAdversarial:
         real_loss = sum(F.relu(1 - r).mean() for r in _as_list(real_logits))
         fake_loss = sum(F.relu(1 + f).mean() for f in _as_list(fake_logits))
         loss = real_loss + fake_loss
-        return loss, {"d_real": float(real_loss.detach()), "d_fake": float(fake_loss.detach())}
+        return loss, {"d_real": real_loss.detach(), "d_fake": fake_loss.detach()}
 
     def generator_loss(self, fake_logits, *, mask: torch.Tensor | None = None):
         loss = sum(-f.mean() for f in _as_list(fake_logits))
-        return loss, {"g_adv": float(loss.detach())}
+        return loss, {"g_adv": loss.detach()}
 
 
 ADVERSARIAL: dict[str, type] = {

@@ -262,16 +262,22 @@ def _grid(corrupted: torch.Tensor, filled: torch.Tensor, target: torch.Tensor, m
 
 
 class _Smoother:
-    """Exponential moving averages of the logged losses (for the progress bar)."""
+    """Exponential moving averages of the logged losses (for the progress bar and the log lines),
+    kept as tensors on the device: nothing waits for the device until :meth:`floats` is called, at the
+    log interval."""
 
     def __init__(self, beta: float = 0.9):
         self.beta, self.values = beta, {}
 
-    def update(self, logs: dict[str, float]) -> dict[str, float]:
+    def update(self, logs: dict[str, torch.Tensor]) -> None:
         for key, value in logs.items():
+            value = torch.as_tensor(value, dtype=torch.float32)
             old = self.values.get(key)
-            self.values[key] = value if old is None or not math.isfinite(old) else self.beta * old + (1 - self.beta) * value
-        return self.values
+            self.values[key] = value if old is None else torch.where(
+                torch.isfinite(old), self.beta * old + (1 - self.beta) * value, value)
+
+    def floats(self) -> dict[str, float]:
+        return {key: float(value) for key, value in self.values.items()}
 
 
 # --------------------------------------------------------------------------- trainer
@@ -553,7 +559,9 @@ class Trainer:
         return self.discriminator(image, mask, condition)
 
     def train_step(self, batch: dict[str, torch.Tensor]) -> dict[str, float]:
-        """One optimisation step on ``batch`` (``image`` B×3×S×S, ``mask`` B×K×1×S×S); returns the logs."""
+        """One optimisation step on ``batch`` (``image`` B×3×S×S, ``mask`` B×K×1×S×S); returns the logs
+        (detached 0-d tensors: reading them as numbers waits for the device, so the training loop
+        does that only at the log interval)."""
         acc, recipe = self.accelerator, self.recipe
         phase = self.phase_at(self.step)
         k = batch["mask"].shape[1]
@@ -565,7 +573,7 @@ class Trainer:
         adv = recipe.adversarial
         condition = corrupted if adv is not None and adv.conditional else None
         single = acc.num_processes == 1
-        logs: dict[str, float] = {}
+        logs: dict[str, torch.Tensor] = {}
 
         self._set_train_mode(phase.generator)
         with torch.set_grad_enabled(phase.generator), acc.autocast():
@@ -581,11 +589,11 @@ class Trainer:
             total = pred.new_zeros(())
             for name, weight, fn in self.loss_terms:
                 value = fn(pred, image, mask)
-                logs[name] = float(value.detach())
+                logs[name] = value.detach()
                 total = total + weight * value
                 if coarse is not None:
                     value = fn(coarse, image, mask)
-                    logs[f"coarse_{name}"] = float(value.detach())
+                    logs[f"coarse_{name}"] = value.detach()
                     total = total + recipe.coarse_weight * weight * value
             with acc.autocast():
                 if phase.adversarial:
@@ -601,11 +609,11 @@ class Trainer:
                     logs.update(adv_logs)
                     if adv.feature_matching:
                         fm = feature_matching_loss(fake_features, real_features)
-                        logs["feature_matching"] = float(fm.detach())
+                        logs["feature_matching"] = fm.detach()
                         total = total + adv.feature_matching * fm
                     if single:
                         _requires_grad(self.discriminator, True)
-            logs["g_loss"] = float(total.detach())
+            logs["g_loss"] = total.detach()
             self.optimizer.zero_grad(set_to_none=True)
             acc.backward(total)
             self.optimizer.step()
@@ -619,7 +627,7 @@ class Trainer:
                 real_logits, fake_logits = _split(logits)
                 d_loss, d_logs = self.strategy.discriminator_loss(real_logits, fake_logits, real=real, mask=mask)
             logs.update(d_logs)
-            logs["d_loss"] = float(d_loss.detach())
+            logs["d_loss"] = d_loss.detach()
             self.d_optimizer.zero_grad(set_to_none=True)
             acc.backward(d_loss)
             self.d_optimizer.step()
@@ -708,16 +716,19 @@ class Trainer:
                     logs = self.train_step(batch)
                     self.wall_time = wall_at_start + time.monotonic() - start
                     bar.update(1)
-                    shown = smoother.update(logs)
-                    bar.set_postfix({k: f"{v:.4g}" for k, v in shown.items() if k.endswith("loss")
-                                     or k in ("mse", "masked_mse", "l1_hole")}, refresh=False)
+                    smoother.update(logs)
+                    at_log = self.step % options.log_every == 0 or self.step == 1
+                    if at_log:  # the only place the losses are read as numbers (a device sync)
+                        shown = smoother.floats()
+                        bar.set_postfix({k: f"{v:.4g}" for k, v in shown.items() if k.endswith("loss")
+                                         or k in ("mse", "masked_mse", "l1_hole")}, refresh=False)
                     if main and not options.progress and self.step % options.log_every == 0:
                         # Without a progress bar (CI, logs), print the smoothed losses as lines.
                         losses = " ".join(f"{k}={v:.4g}" for k, v in shown.items())
                         print(f"step {self.step}/{self.total_steps} {self.wall_time:.0f}s {losses}", flush=True)
-                    if self.writer is not None and (self.step % options.log_every == 0 or self.step == 1):
+                    if self.writer is not None and at_log:
                         for key, value in logs.items():
-                            self.writer.add_scalar(f"train/{key}", value, self.step)
+                            self.writer.add_scalar(f"train/{key}", float(value), self.step)
                         self.writer.add_scalar("train/lr", self.optimizer.param_groups[0]["lr"], self.step)
                         self.writer.add_scalar("train/images_per_second",
                                                self.images_seen / max(self.wall_time, 1e-9), self.step)
