@@ -5,6 +5,7 @@
 API endpoints (see README): ``/inpaint`` (image file, mask file, model, strategy -> PNG file),
 ``/compare`` (editor value, model names, strategy -> gallery, table) and ``/models``.
 Settings by environment: ``INPAINTING_APP_MAX_MODELS`` (models kept loaded, default 3),
+``INPAINTING_APP_MAX_MODEL_MB`` (their parameters' memory, default 2048),
 ``INPAINTING_APP_MAX_PIXELS`` (largest photo, default 16 megapixels), ``INPAINTING_APP_CONCURRENCY``
 (inference calls at once, default 2), ``INPAINTING_APP_QUEUE_SIZE`` (waiting calls, default 64).
 """
@@ -15,11 +16,9 @@ import math
 import os
 import re
 import tempfile
-import threading
 import time
 import uuid
 import zipfile
-from collections import OrderedDict
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -30,9 +29,9 @@ from PIL import Image, UnidentifiedImageError
 
 import inpainting
 from inpainting import editing, metrics
-from inpainting.hub import HUB_METADATA_KEY, read_config
+from inpainting.cache import ModelCache
 from inpainting.io import load_image, load_mask
-from inpainting.loading import checkpoints_dir, resolve_device
+from inpainting.loading import resolve_device
 
 try:  # ZeroGPU Spaces: run inference under spaces.GPU; elsewhere a no-op.
     import spaces
@@ -46,6 +45,7 @@ HERE = Path(__file__).resolve().parent
 EXAMPLES_DIR = HERE / "examples"
 OUTPUT_DIR = Path(tempfile.gettempdir()) / "inpainting-hub-app"
 MAX_MODELS = int(os.environ.get("INPAINTING_APP_MAX_MODELS", 3))
+MAX_MODEL_BYTES = int(float(os.environ.get("INPAINTING_APP_MAX_MODEL_MB", 2048)) * 1024**2)
 MAX_PIXELS = int(os.environ.get("INPAINTING_APP_MAX_PIXELS", 16_000_000))
 CONCURRENCY = int(os.environ.get("INPAINTING_APP_CONCURRENCY", 2))
 QUEUE_SIZE = int(os.environ.get("INPAINTING_APP_QUEUE_SIZE", 64))
@@ -62,59 +62,16 @@ _PNG_MODES = ("1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16")
 
 # ---------------------------------------------------------------------------------------- models
 
-class ModelCache:
-    """Models by name, each loaded once; beyond ``capacity`` the least recently used is dropped."""
-
-    def __init__(self, capacity: int, device: torch.device):
-        self.capacity, self.device = max(1, capacity), device
-        self._models: OrderedDict[str, torch.nn.Module] = OrderedDict()
-        self._lock = threading.Lock()
-        self._load_locks: dict[str, threading.Lock] = {}
-
-    def __contains__(self, name: str) -> bool:
-        with self._lock:
-            return name in self._models
-
-    def get(self, name: str) -> torch.nn.Module:
-        with self._lock:
-            if name in self._models:
-                self._models.move_to_end(name)
-                return self._models[name]
-            load_lock = self._load_locks.setdefault(name, threading.Lock())
-        with load_lock:  # a second caller for the same name waits for the first load
-            with self._lock:
-                if name in self._models:
-                    return self._models[name]
-            model = inpainting.load_model(name, device=self.device)
-            with self._lock:
-                self._models[name] = model
-                while len(self._models) > self.capacity:
-                    self._models.popitem(last=False)
-            if self.device.type == "cuda":
-                torch.cuda.empty_cache()
-            return model
-
-
-MODELS = ModelCache(MAX_MODELS, DEVICE)
-
-
-def _metadata(entry: inpainting.ModelEntry) -> dict:
-    folder = checkpoints_dir() / entry.name
-    try:
-        return read_config(folder).get(HUB_METADATA_KEY) or {}
-    except inpainting.WeightsError:
-        return {}
+MODELS = ModelCache(MAX_MODELS, max_bytes=MAX_MODEL_BYTES, device=DEVICE)
 
 
 def _rank_key(entry: inpainting.ModelEntry) -> tuple:
     """Sort key, best first: the domain's place in :data:`PHOTO_DOMAINS` (general photos before
-    scenes), then metadata ``rank`` (lower is better), else ``evaluation.psnr`` (higher), else name."""
-    meta = _metadata(entry)
-    rank = meta.get("rank")
-    psnr = (meta.get("evaluation") or {}).get("psnr") if isinstance(meta.get("evaluation"), dict) else None
+    scenes), then the checkpoint's ``rank`` (lower is better), else its evaluation PSNR (higher), else name."""
+    psnr = (entry.evaluation or {}).get("psnr")
     return (
         PHOTO_DOMAINS.index(entry.domain) if entry.domain in PHOTO_DOMAINS else len(PHOTO_DOMAINS),
-        rank if isinstance(rank, (int, float)) else math.inf,
+        entry.rank if entry.rank is not None else math.inf,
         -psnr if isinstance(psnr, (int, float)) else math.inf,
         entry.name,
     )

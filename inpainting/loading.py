@@ -6,7 +6,7 @@ import importlib.util
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +38,26 @@ def checkpoints_dir() -> Path:
 
 @dataclass(frozen=True)
 class ModelEntry:
-    """One name :func:`load_model` accepts on its own."""
+    """One name :func:`load_model` accepts on its own, with what a front end shows and ranks by.
+
+    Attributes:
+        name, description: the name to load and a one-line description.
+        kind: ``"learned"`` or ``"classical"``.
+        architecture: the registry family.
+        domain: ``"faces"``, ``"scenes"``, ``"photos"``, ``"objects"``; None = any (classical).
+        native_size: the side the model was trained at (None for classical methods).
+        evaluation: the checkpoint's evaluation summary (``set``, ``psnr``, ``ssim``, ...), if any.
+        rank: an explicit preference among models of a domain (lower first), if the card sets one.
+    """
 
     name: str
     description: str
     kind: str  # "learned" or "classical"
     architecture: str
     domain: str | None = None  # e.g. "faces", "scenes", "objects"; None = any
+    native_size: int | None = None
+    evaluation: dict[str, Any] | None = field(default=None, compare=False)
+    rank: float | None = None
 
     def __iter__(self):  # allows ``for name, description in available_models()``
         return iter((self.name, self.description))
@@ -81,6 +94,9 @@ def available_models() -> list[ModelEntry]:
                     kind="learned",
                     architecture=str(config.get("architecture", "")),
                     domain=meta.get("domain"),
+                    native_size=config.get("native_size"),
+                    evaluation=meta.get("evaluation") if isinstance(meta.get("evaluation"), dict) else None,
+                    rank=meta.get("rank") if isinstance(meta.get("rank"), (int, float)) else None,
                 )
             )
     for info in list_architectures(kind="classical"):

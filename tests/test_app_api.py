@@ -228,9 +228,11 @@ def test_compare_accepts_a_layer_painted_on_the_upright_view_of_a_rotated_photo(
 # ------------------------------------------------------------------------------ model selection
 
 def _checkpoint(root: Path, name: str, **meta) -> inpainting.ModelEntry:
+    """A checkpoint folder with this card metadata, as ``available_models`` lists it."""
     (root / name).mkdir()
-    (root / name / "config.json").write_text(json.dumps({"architecture": "pconv-unet", "inpainting_hub": meta}))
-    return inpainting.ModelEntry(name, "test", "learned", "pconv-unet", meta.get("domain"))
+    (root / name / "config.json").write_text(json.dumps({"architecture": "pconv-unet", "native_size": 64,
+                                                         "inpainting_hub": meta}))
+    return next(e for e in inpainting.available_models() if e.name == name)
 
 
 def test_default_selection_is_the_best_photo_model_then_patchmatch_and_ns(tmp_path, monkeypatch):
