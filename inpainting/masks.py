@@ -40,6 +40,7 @@ __all__ = [
     "BUCKETS",
     "MASK_PRESETS",
     "Bucket",
+    "get_bucket",
     "MaskGenerator",
     "MixtureMaskGenerator",
     "DrawnAt",
@@ -692,6 +693,23 @@ BUCKETS: tuple[Bucket, ...] = tuple(
 _NVIDIA_NAME = re.compile(r"(\d{5})\.png")
 
 
+def get_bucket(bucket: Union[int, str, Bucket]) -> Bucket:
+    """The NVIDIA hole-ratio bucket named by its number 0-5, its label such as ``"(0.1, 0.2]"``, or a
+    :class:`Bucket`; a clear error for anything else."""
+    if isinstance(bucket, Bucket):
+        return BUCKETS[bucket.index]
+    if isinstance(bucket, str):
+        for b in BUCKETS:
+            if b.label == bucket:
+                return b
+    elif isinstance(bucket, (int, np.integer)) and 0 <= bucket < len(BUCKETS):
+        return BUCKETS[int(bucket)]
+    raise ValueError(
+        f"unknown bucket {bucket!r}; use a number 0-{len(BUCKETS) - 1} or a label: "
+        + ", ".join(repr(b.label) for b in BUCKETS)
+    )
+
+
 class NvidiaIrregularMasks:
     """Reader for the NVIDIA irregular hole test masks of Liu et al. 2018 (PConv).
 
@@ -773,18 +791,7 @@ class NvidiaIrregularMasks:
 
     @staticmethod
     def _bucket(bucket: Union[int, str, Bucket]) -> Bucket:
-        if isinstance(bucket, Bucket):
-            return BUCKETS[bucket.index]
-        if isinstance(bucket, str):
-            for b in BUCKETS:
-                if b.label == bucket:
-                    return b
-        elif isinstance(bucket, (int, np.integer)) and 0 <= bucket < len(BUCKETS):
-            return BUCKETS[int(bucket)]
-        raise ValueError(
-            f"unknown bucket {bucket!r}; use a number 0-{len(BUCKETS) - 1} or a label: "
-            + ", ".join(repr(b.label) for b in BUCKETS)
-        )
+        return get_bucket(bucket)
 
     def _check_index(self, index: int) -> int:
         total = len(BUCKETS) * self.bucket_size

@@ -305,3 +305,11 @@ def test_real_nvidia_buckets_match_measured_ratio():
     touching = [reader.load(i, (64, 64)) for i in chosen if reader.touches_border(i)]
     on_edge = [m[0].any() or m[-1].any() or m[:, 0].any() or m[:, -1].any() for m in touching]
     assert np.mean(on_edge) >= 0.9
+
+
+def test_buckets_are_named_by_number_label_or_bucket():
+    from inpainting.masks import BUCKETS, get_bucket
+
+    assert get_bucket(1) is get_bucket("(0.1, 0.2]") is get_bucket(BUCKETS[1]) is BUCKETS[1]
+    with pytest.raises(ValueError, match="unknown bucket 6"):
+        get_bucket(6)

@@ -285,7 +285,7 @@ def build_pairs(settings: EvalSettings) -> tuple[dict[str, list[Pair]], list[Pat
     for name in settings.masks:
         if name == NVIDIA:
             reader = _nvidia_reader(settings)
-            chosen = masks_lib.BUCKETS if settings.buckets is None else [reader._bucket(b) for b in settings.buckets]
+            chosen = masks_lib.BUCKETS if settings.buckets is None else [masks_lib.get_bucket(b) for b in settings.buckets]
             for bucket in chosen:
                 def nvidia_masks(rng, k, bucket=bucket, reader=reader):
                     for index in rng.permutation(reader.indices(bucket, BORDERS[settings.border])):
