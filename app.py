@@ -272,10 +272,21 @@ def inpaint_files(image_file: str | None, mask_file: str | None, model: str, str
         return _save_png(row["image"], _output_folder() / f"{_safe_name(row['name'])}.png")
 
 
+def _check_not_blank(photo: Image.Image) -> None:
+    """The editor's empty canvas (after an unreadable, empty or truncated upload the editor keeps
+    it) is one colour: refuse it rather than "fill" a blank picture."""
+    low, high = zip(*photo.convert("RGB").getextrema())
+    if low == high:
+        raise inpainting.InputError(
+            "the photo is blank (a single colour): the upload may have failed (an empty, truncated or non-image "
+            "file leaves the editor's canvas blank); upload, paste or pick a photo (PNG, JPEG, WebP, BMP, TIFF)")
+
+
 def _compare(editor: dict | None, names, strategy: str, progress=None) -> dict:
     with user_errors():
         editor = editor or {}
         photo, hole = editing.photo_and_mask(editor.get("background"), editor.get("layers") or [])
+        _check_not_blank(photo)
         _check_pixels(photo.size)
         _check_hole(hole)
         rows = run_models(photo, hole, _model_names(names), strategy or "auto", progress)

@@ -129,6 +129,7 @@ def bad_files(tmp_path_factory):
     Image.new("L", (64, 48), 255).save(folder / "small-mask.png")
     Image.new("L", Image.open(EXAMPLE).size, 255).save(folder / "full-mask.png")
     Image.new("L", Image.open(EXAMPLE).size, 90).save(folder / "grey-layer.png")
+    Image.new("RGBA", Image.open(EXAMPLE).size, (255, 255, 255, 255)).save(folder / "blank-canvas.png")
     huge = int(np.ceil(np.sqrt(app.MAX_PIXELS))) + 16
     Image.new("L", (huge, huge), 0).save(folder / "huge.png")
     Image.new("L", (huge, huge), 255).save(folder / "huge-mask.png")
@@ -173,6 +174,8 @@ COMPARE_CASES = {
     "no model": (lambda: editor_value(EXAMPLE, EXAMPLE_MASK), [], "no model selected"),
     "unknown model": (lambda: editor_value(EXAMPLE, EXAMPLE_MASK), ["nope"], "unknown model 'nope'"),
     "grey picture as a layer": (lambda d: editor_value(EXAMPLE, d / "grey-layer.png"), ["opencv-telea"], "the mask is empty"),
+    "blank canvas (failed upload)": (lambda d: editor_value(d / "blank-canvas.png", EXAMPLE_MASK), ["opencv-telea"],
+                                     "the photo is blank"),
 }
 
 
