@@ -42,6 +42,7 @@ __all__ = [
     "InpaintingDataset",
     "EpochSampler",
     "open_source",
+    "describe_source",
     "build_augmentation",
     "build_mask_sampler",
     "MaskSampler",
@@ -132,6 +133,12 @@ TORCHVISION_SOURCES: dict[str, Callable[[str, bool, bool], Dataset]] = {
     "celeba": _celeba,
     "places365": _places365,
 }
+
+
+def describe_source(spec: str) -> str:
+    """A short label for a data source: its last two path parts (``photos/train``), or the spec."""
+    parts = Path(str(spec).rstrip("/")).parts
+    return "/".join(parts[-2:]) if len(parts) >= 2 else str(spec)
 
 
 def open_source(spec: str | os.PathLike, *, train: bool = True, download: bool = False) -> Dataset:

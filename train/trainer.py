@@ -24,10 +24,7 @@ from __future__ import annotations
 import json
 import math
 import os
-import platform
 import random
-import shlex
-import sys
 import time
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -41,26 +38,23 @@ from torch import nn
 
 import inpainting
 from inpainting.metrics import composite, evaluate_batch
-from train.data import (DataError, InpaintingDataset, MaskSpec, build_augmentation, build_mask_sampler,
+from train.data import (DataError, InpaintingDataset, describe_source, MaskSpec, build_augmentation, build_mask_sampler,
                         make_loader, open_source)
 from train.discriminators import create_discriminator
 from train.losses import ADVERSARIAL, LOSSES, MissingWeightsError, VGG16Features, feature_matching_loss
+from train import card
+from train.checkpoint import (CHECKPOINT_NAME, CHECKPOINT_VERSION, CheckpointError, load_checkpoint, rng_state,
+                              save_checkpoint, set_rng_state)
 from train.recipes import LossTerm, OptimizerSpec, Phase, Recipe
 
 __all__ = ["OPTIMIZERS", "TrainOptions", "Trainer", "CheckpointError", "save_checkpoint", "load_checkpoint",
-           "apply_overrides"]
+           "apply_overrides"]  # checkpoint I/O lives in train.checkpoint, the model card in train.card
 
 OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
     "adam": torch.optim.Adam,
     "adamw": torch.optim.AdamW,
     "sgd": torch.optim.SGD,
 }
-CHECKPOINT_NAME = "checkpoint.pt"
-CHECKPOINT_VERSION = 1
-
-
-class CheckpointError(RuntimeError):
-    """A checkpoint that is missing, unreadable or from another recipe."""
 
 
 @dataclass
@@ -172,61 +166,6 @@ def _override_losses(recipe: Recipe, weights: dict[str, float]) -> tuple[LossTer
     return terms
 
 
-# --------------------------------------------------------------------------- checkpoints
-def save_checkpoint(state: dict[str, Any], path: str | os.PathLike) -> Path:
-    """Write ``state`` to ``path`` atomically: a temporary file in the same folder, flushed to disk,
-    then renamed over ``path``. A crash mid-write leaves the previous checkpoint intact."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "wb") as handle:
-            torch.save(state, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
-
-
-def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
-    """Read a checkpoint written by :func:`save_checkpoint` (tensors and plain data only)."""
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"no checkpoint to resume from at {path}")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # noqa: BLE001 - any unpickling failure means an unusable file
-        raise CheckpointError(f"checkpoint {path} is unreadable ({err.__class__.__name__}: {err})") from err
-    if state.get("version") != CHECKPOINT_VERSION:
-        raise CheckpointError(f"checkpoint {path} has version {state.get('version')}, expected {CHECKPOINT_VERSION}")
-    return state
-
-
-def _rng_state() -> dict[str, Any]:
-    kind, key, pos, has_gauss, gauss = np.random.get_state()  # noqa: NPY002 - saved for third-party code
-    state = {"python": random.getstate(), "numpy": [kind, key.tolist(), pos, has_gauss, gauss],
-             "torch": torch.get_rng_state()}
-    if torch.cuda.is_available():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def _set_rng_state(state: dict[str, Any]) -> None:
-    random.setstate(_to_tuple(state["python"]))
-    kind, key, pos, has_gauss, gauss = state["numpy"]
-    np.random.set_state((kind, np.array(key, dtype=np.uint32), pos, has_gauss, gauss))  # noqa: NPY002
-    torch.set_rng_state(state["torch"])
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
-
-
-def _to_tuple(value):
-    return tuple(_to_tuple(v) for v in value) if isinstance(value, (list, tuple)) else value
-
-
 # --------------------------------------------------------------------------- helpers
 def _requires_grad(module: nn.Module, flag: bool) -> None:
     for param in module.parameters():
@@ -245,11 +184,6 @@ def _make_optimizer(spec: OptimizerSpec, params) -> torch.optim.Optimizer:
 def _make_scheduler(spec: OptimizerSpec, optimizer, total_steps: int):
     milestones = sorted({max(1, round(m * total_steps)) for m in spec.lr_milestones})
     return torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=milestones, gamma=spec.lr_gamma)
-
-
-def _describe_source(spec: str) -> str:
-    parts = Path(str(spec).rstrip("/")).parts
-    return "/".join(parts[-2:]) if len(parts) >= 2 else str(spec)
 
 
 def _grid(corrupted: torch.Tensor, filled: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -325,7 +259,7 @@ class Trainer:
                                            train=True, scales=recipe.crop_scales)
         if options.val_data:
             self.val_source = open_source(options.val_data, train=False, download=options.download)
-            self.val_label = _describe_source(options.val_data)
+            self.val_label = describe_source(options.val_data)
         else:
             self.val_source, self.val_label = self.train_source, "training images (no --val-data given)"
         val_count = min(options.val_images, len(self.val_source))
@@ -504,7 +438,7 @@ class Trainer:
             "model": self.net.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict(),
-            "rng": _rng_state(),
+            "rng": rng_state(),
         }
         if self.discriminator is not None:
             state["discriminator"] = self._unwrap(self.discriminator).state_dict()
@@ -539,7 +473,7 @@ class Trainer:
         self.metrics = dict(state.get("metrics", {}))
         self.history = json.loads(state.get("history", "[]"))
         self.commands = json.loads(state.get("commands", "[]"))
-        _set_rng_state(state["rng"])
+        set_rng_state(state["rng"])
 
     def save_checkpoint(self) -> Path | None:
         """Write the resumable state (main process only)."""
@@ -691,7 +625,7 @@ class Trainer:
         interrupted run, as in the tests). Returns the model folder (None when stopped early)."""
         acc, options = self.accelerator, self.options
         main = acc.is_main_process
-        self.commands.append({"from_step": self.step, "command": options.command or self._command()})
+        self.commands.append({"from_step": self.step, "command": options.command or card.command_line()})
         if main:
             self.train_dir.mkdir(parents=True, exist_ok=True)
             from torch.utils.tensorboard import SummaryWriter
@@ -770,90 +704,13 @@ class Trainer:
 
     # ------------------------------------------------------------------ output
     def metadata(self) -> dict[str, Any]:
-        recipe, options = self.recipe, self.options
-        dataset = options.dataset_name or _describe_source(options.data)
-        description = options.description or (
-            f"{recipe.architecture} ({recipe.preset}) trained with recipe {recipe.name} on {dataset}, {recipe.size} px")
-        meta = {
-            "description": description,
-            "dataset": dataset,
-            "resolution": recipe.size,
-            "domain": recipe.domain,
-            "recipe": recipe.name,
-            "preset": recipe.preset,
-            "command": options.command or self._command(),
-            "steps": self.step,
-            "wall_time_s": round(self.wall_time, 1),
-            "metrics": {k: round(v, 5) for k, v in self.metrics.items()},
-        }
-        if options.name:
-            meta["name"] = options.name
-        return meta
-
-    def _command(self) -> str:
-        return "python -m train " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-
-    def _device_label(self) -> str:
-        if self.device.type == "cuda":
-            name = torch.cuda.get_device_name(self.device)
-            return f"{self.accelerator.num_processes}× {name}"
-        return f"CPU ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
+        return card.metadata(self)
 
     def training_card(self) -> str:
-        """The model card's training section (markdown)."""
-        recipe, options = self.recipe, self.options
-        adv = recipe.adversarial
-        used = " + ".join(f"{w:g}×{n}" for n, w, _ in self.loss_terms)
-        if adv is not None and self.discriminator is not None:
-            used += f" + {adv.weight:g}×{adv.loss} adversarial ({adv.discriminator} discriminator)"
-            if adv.feature_matching:
-                used += f" + {adv.feature_matching:g}×feature matching"
-        rows = [
-            ("Recipe", f"`{recipe.name}`: {recipe.description}"),
-            ("Reproduces", recipe.report),
-            ("Model", f"`{recipe.architecture}` preset `{recipe.preset}`"
-             + (f" {json.dumps(recipe.model_options)}" if recipe.model_options else "")),
-            *([("Initialised from", f"`{options.init_from}` (all weights)")] if options.init_from else []),
-            ("Training data", f"{options.dataset_name or _describe_source(options.data)} "
-                              f"({len(self.train_source)} images)"),
-            ("Validation data", f"{self.val_label} ({len(self.val_set)} images)"),
-            ("Resolution", f"{recipe.size}×{recipe.size}"),
-            ("Crops", "random squares of " + ", ".join(f"{s:g}" for s in recipe.crop_scales)
-             + f" × {recipe.size} px (those that fit the photo), resized to {recipe.size} px"),
-            ("Masks", f"{recipe.masks}" + (f", {recipe.masks_per_image} per image" if recipe.masks_per_image > 1 else "")),
-            ("Loss", used + (f" (left out: {', '.join(self.dropped_terms)})" if self.dropped_terms else "")),
-            ("Optimizer", f"{recipe.optimizer.name} lr {recipe.optimizer.lr:g}"
-             + (f"; encoder batch norm frozen ({len(self.frozen_norms)} layers)" if self.frozen_norms else "")),
-            ("Batch size", f"{recipe.batch_size} × {self.accelerator.num_processes} process(es)"),
-            ("Steps", f"{self.step} of {self.total_steps} ({self.step / self.steps_per_epoch:.2f} epochs)"
-             + ("" if self.stop_reason == "done" else f", stopped by the {self.stop_reason}")),
-            ("Wall time", f"{self.wall_time / 60:.1f} min ({self.images_seen / max(self.wall_time, 1e-9):.1f} images/s)"),
-            ("Device", self._device_label()),
-            ("Seed", str(options.seed)),
-            ("Command" if len(self.commands) <= 1 else "Last command", f"`{options.command or self._command()}`"),
-        ]
-        lines = ["## Training", "", "| | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows]
-        if len(self.commands) > 1:
-            lines += ["", "The run was continued with `--resume`; its invocations in order:", ""]
-            lines += [f"{i}. from step {c['from_step']}: `{c['command']}`" for i, c in enumerate(self.commands, 1)]
-        if recipe.notes:
-            lines += ["", f"Recipe notes: {recipe.notes}"]
-        defaults = asdict(TrainOptions(data="", out=""))
-        changed = {k: v for k, v in asdict(options).items()
-                   if v != defaults[k] and k not in ("command", "progress", "data", "out")}
-        lines += ["", "Options: `" + json.dumps(changed, default=str) + "`"]
-        return "\n".join(lines)
+        return card.training_card(self)
 
     def evaluation_card(self) -> str:
-        if not self.metrics:
-            return ""
-        lines = ["## Validation", "", f"On {len(self.val_set)} {self.val_label}, {self.recipe.size} px, masks "
-                 f"{self.recipe.masks} (fixed seed), known pixels composited:", "",
-                 "| " + " | ".join(self.metrics) + " |", "|" + "---|" * len(self.metrics),
-                 "| " + " | ".join(f"{v:.4f}" for v in self.metrics.values()) + " |"]
-        if self._last_grid is not None:
-            lines += ["", "![validation samples: input, result, ground truth](samples.png)"]
-        return "\n".join(lines)
+        return card.evaluation_card(self)
 
     def save_model(self) -> Path:
         """Write the ``save_pretrained`` folder (and ``samples.png``) into ``out``."""
