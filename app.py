@@ -385,23 +385,34 @@ def revert(original: str | None, run: dict | None):
     return *_fresh_photo(photo), None
 
 
+def _editor_with_mask(photo: Image.Image, hole: np.ndarray, folder: Path) -> dict:
+    """An editor value that shows ``hole`` as a painted layer over ``photo``, editable there.
+
+    Gradio 6.31's editor misplaces (or drops) layers the server sends as images; sent as files
+    together with the composite, they land where they belong (``tests/test_app_browser.py``)."""
+    background = photo.convert("RGBA")
+    layer = Image.fromarray(editing.mask_layer(hole))
+    folder.mkdir(parents=True, exist_ok=True)
+    return {"background": _save_png(background, folder / "photo.png"),
+            "layers": [_save_png(layer, folder / "mask-layer.png")],
+            "composite": _save_png(Image.alpha_composite(background, layer), folder / "composite.png")}
+
+
 def edit_mask(editor, use_mask, mask_image, operation: str, pixels: float):
-    """Grow, shrink, invert or clear the whole mask (painted layers and mask image). The result goes
-    to the mask image and the painted layers are cleared: Gradio 6.31's editor misplaces layers
-    set from the server, so the editor only ever holds what the visitor painted."""
+    """Grow, shrink, invert or clear the whole mask (painted layers and mask image). The result is
+    put back in the editor as one painted layer over the (upright) photo; the mask image is cleared."""
     editor = _with_mask_image(editor, use_mask, mask_image)
     if not editor or editor.get("background") is None:
         raise gr.Error("no photo: upload, paste or pick an example photo first", print_exception=False)
-    background = editor["background"]
     with user_errors():
-        hole = editing.mask_from_layers(editor.get("layers") or [], background.size)
+        photo, hole = editing.photo_and_mask(editor["background"], editor.get("layers") or [])
     if operation == "clear":
         hole = np.zeros_like(hole)
     elif operation == "invert":
         hole = editing.invert_mask(hole)
     else:
         hole = editing.resize_mask(hole, int(pixels) if operation == "grow" else -int(pixels))
-    return {"background": background, "layers": [], "composite": None}, True, Image.fromarray(editing.mask_layer(hole))
+    return _editor_with_mask(photo, hole, _output_folder()), False, None
 
 
 def add_model(spec: str, choices_now: list[str] | None):
@@ -414,13 +425,19 @@ def add_model(spec: str, choices_now: list[str] | None):
     return gr.update(choices=choices, value=list(dict.fromkeys([*(choices_now or []), spec]))), ""
 
 
+EXAMPLES_CACHE = Path(tempfile.gettempdir()) / "inpainting-hub-examples"  # not swept like OUTPUT_DIR
+
+
 def _examples() -> list[list]:
-    """``[photo, mask, True]`` rows for (editor, mask image, mask toggle) from examples/*_mask.png."""
+    """``[editor value]`` rows from examples/*_mask.png: each photo with its mask as a painted layer,
+    so the mask shows over the photo and can be edited there."""
     out = []
     for mask in sorted(EXAMPLES_DIR.glob("*_mask.png")):
         photo = mask.with_name(mask.name.replace("_mask", ""))
         if photo.is_file():
-            out.append([str(photo), str(mask), True])
+            with Image.open(photo) as image:
+                upright, hole = editing.photo_and_mask(image, [editing.mask_layer(load_mask(mask, size=image.size))])
+            out.append([_editor_with_mask(upright, hole, EXAMPLES_CACHE / photo.stem)])
     return out
 
 
@@ -488,12 +505,13 @@ def build_app() -> gr.Blocks:
                     invert = gr.Button("Invert mask", size="sm")
                     clear = gr.Button("Clear mask", size="sm")
                 use_mask_file = gr.Checkbox(label="Use a mask image", info="Upload one (white or opaque = hole) "
-                                            "instead of painting; the mask buttons and the examples put their masks here.")
+                                            "in addition to, or instead of, painting.")
                 mask_file = gr.Image(label="Mask image", type="pil", image_mode=None, format="png", visible=False,
                                      sources=("upload", "clipboard"), elem_id="mask-image")
                 examples = _examples()
-                gr.Examples(examples, inputs=[editor, mask_file, use_mask_file], elem_id="examples",
-                            example_labels=[Path(row[0]).stem.replace("_", ": ", 1) for row in examples],
+                gr.Examples(examples, inputs=[editor], elem_id="examples",
+                            example_labels=[Path(row[0]["background"]).parent.name.replace("_", ": ", 1)
+                                            for row in examples],
                             label="Examples (pre-painted masks; the painted areas were intact)")
             with gr.Column(scale=2):
                 picker = gr.CheckboxGroup(

@@ -269,6 +269,16 @@ def _native_section(eval_root: Path) -> list[str]:
                       f"around the hole (`{figure.relative_to(ROOT).as_posix()}`, from `examples.png` of the run):", "",
                       f"![fills on {label}]({figure.relative_to(ROOT).as_posix()})", ""]
         lines += [f"Command: `{s['command']}`", ""]
+    objects, res = FIGURES / "photos-val-objects.jpg", _load(eval_root / "photos-val-objects")
+    if objects.is_file():
+        names = ", ".join(f"`{m}`" for m in res["models"]) if res else "each method"
+        lines += ["### Object removal: 8 validation photos with object-sized holes", "",
+                  f"Each row: a photos/val photo with an object-sized hole (`inpainting.masks.object_blobs`, what a "
+                  f"visitor paints over to remove something) in white, then the fill of {names} and the original, "
+                  f"cropped around the hole (`{objects.relative_to(ROOT).as_posix()}`):", "",
+                  f"![object removal on photos val]({objects.relative_to(ROOT).as_posix()})", ""]
+        if res:
+            lines += [f"Command: `{res['settings']['command']}`", ""]
     for record in sorted(MEASUREMENTS.glob("*.md")) if MEASUREMENTS.is_dir() else []:
         lines += [record.read_text().strip(), ""]
     return lines + [NATIVE_END, ""]

@@ -43,9 +43,10 @@ CMD[pconv-unet-places-baseline:ssim2]="${CMD[pconv-unet-places-baseline]/--lr 5e
 # General photo object removal (issue 14): the PConv U-Net of the scene model continued on 9,000 real
 # photos at 256 px in bf16 (the CPU's AVX-512 BF16 with channels-last: 1.3x fp32), then a texture stage
 # with a PatchGAN discriminator. Each stage is a full command (no text substitutions).
-PHOTOS="--data $D/photos/train --val-data $D/photos/val --mask-dir $D/masks/nvidia_irregular --mixed-precision bf16 --channels-last --steps 100000 --val-images 32 --checkpoint-every 200 --domain photos --dataset-name photos-9000"
-CMD[pconv-unet-photos]="--recipe photos-pconv --init-from pconv-unet-scenes $PHOTOS --max-minutes 8 --val-every 100000 --description 'PConv U-Net for object removal in real photos (L1/TV + SSIM, then PatchGAN texture stage), 256 px'"
-CMD[pconv-unet-photos:continue]="--recipe photos-pconv --init-from pconv-unet-scenes $PHOTOS --max-minutes 40 --val-every 1000 --description 'PConv U-Net for object removal in real photos (L1/TV + SSIM, then PatchGAN texture stage), 256 px' --resume"
+PHOTOS="--data $D/photos/train --val-data $D/photos/val --mask-dir $D/masks/nvidia_irregular --mixed-precision bf16 --channels-last --steps 100000 --val-images 32 --domain photos --dataset-name photos-9000 --val-every 100000"
+CMD[pconv-unet-photos-stage1]="--recipe photos-pconv --init-from pconv-unet-scenes $PHOTOS --checkpoint-every 400 --max-minutes 8 --description 'PConv U-Net for object removal in real photos, 256 px'"
+CMD[pconv-unet-photos-stage1:continue]="--recipe photos-pconv --init-from pconv-unet-scenes $PHOTOS --checkpoint-every 200 --max-minutes 38 --description 'PConv U-Net for object removal in real photos, 256 px' --resume"
+CMD[pconv-unet-photos]="--recipe photos-pconv-gan --init-from runs/pconv-unet-photos-stage1 $PHOTOS --checkpoint-every 100 --max-minutes 44 --description 'PConv U-Net for object removal in real photos, 256 px'"
 
 # The face model's later stages follow its first run in the default order, so a full rerun repeats the chain
 # (where it stops inside a stage depends on the machine: the stages have time budgets). The scene PConv
@@ -55,7 +56,8 @@ ORDER=(pconv-unet-celeba unet-mse-scenes conv-autoencoder-cifar10 pconv-unet-cif
        pconv-unet-places-baseline:ssim2 pconv-unet-scenes pconv-unet-places-baseline:finetune
        pconv-unet-scenes:finetune
        pconv-rn-gan-celeba glcic-masked-mse-celeba glcic-global-mse-celeba two-stage-gan-scenes
-       two-stage-gan-scenes:continue lama-ffc-celeba)
+       two-stage-gan-scenes:continue lama-ffc-celeba
+       pconv-unet-photos-stage1 pconv-unet-photos-stage1:continue pconv-unet-photos)
 names=("$@"); [ ${#names[@]} -gt 0 ] || names=("${ORDER[@]}")
 
 mkdir -p runs checkpoints
@@ -67,4 +69,9 @@ for name in "${names[@]}"; do
   rm -rf "checkpoints/$run" && mkdir -p "checkpoints/$run"
   cp runs/$run/{config.json,model.safetensors,README.md} "checkpoints/$run/"
   if [ -f "runs/$run/samples.png" ]; then cp "runs/$run/samples.png" "checkpoints/$run/"; fi
+  case $run in
+    pconv-unet-photos-stage1) rm -rf "checkpoints/$run" ;;  # an intermediate stage, not shipped
+    pconv-unet-photos)  # measured working-size limit (docs/measurements/06-photos-pilot.md)
+      $PY -c "import json,sys; p=sys.argv[1]; c=json.load(open(p)); c['inpainting_hub']['max_side']=768; json.dump(c, open(p,'w'), indent=2, sort_keys=True)" "checkpoints/$run/config.json" ;;
+  esac
 done

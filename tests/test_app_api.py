@@ -271,8 +271,12 @@ def test_mask_buttons_combine_painted_layers_and_mask_image():
 
     def run(operation, pixels=0, use_mask=True):
         editor, use, mask_image = app.edit_mask(value, use_mask, bottom, operation, pixels)
-        assert editor["background"] is background and editor["layers"] == [] and use is True
-        return np.asarray(mask_image)[..., 3] > 0
+        # The result goes back in the editor, as one layer over the photo (files, with the composite).
+        assert use is False and mask_image is None and len(editor["layers"]) == 1
+        np.testing.assert_array_equal(np.asarray(Image.open(editor["background"]).convert("RGB")),
+                                      np.asarray(background.convert("RGB")))
+        assert Image.open(editor["composite"]).size == background.size
+        return np.asarray(Image.open(editor["layers"][0]))[..., 3] > 0
 
     np.testing.assert_array_equal(run("grow", 0), hole)  # union of the painted layer and the mask image
     np.testing.assert_array_equal(run("grow", 0, use_mask=False), top)  # mask image switched off

@@ -123,3 +123,116 @@ def test_paint_fill_two_models_and_download(app_url, browser, tmp_path):
         assert not changed[far].any(), "pixels away from the stroke changed"
     assert sorted(downloaded) == sorted(MODELS)
     page.close()
+
+
+def _shown(page, h: int, w: int) -> tuple[np.ndarray, tuple[float, float, float]]:
+    """The editor canvas as an RGB array and where the photo lies in it: (left, top, scale)."""
+    import io
+
+    canvas = page.locator("#editor canvas").first
+    zoom = page.locator("#editor .zoom-number span")
+    sync_api.expect(zoom).to_have_text(re.compile(r"\d+%"))
+    scale = int(zoom.inner_text().rstrip("%")) / 100
+    shot = np.asarray(Image.open(io.BytesIO(canvas.screenshot())).convert("RGB")).astype(int)
+    box = canvas.bounding_box()
+    ratio = shot.shape[1] / box["width"]  # screenshot pixels per CSS pixel
+    return shot, ((box["width"] - w * scale) / 2 * ratio, (box["height"] - h * scale) / 2 * ratio, scale * ratio)
+
+
+def _expected_on_canvas(hole: np.ndarray, shape: tuple[int, int], place: tuple[float, float, float]) -> np.ndarray:
+    """``hole`` drawn where the editor shows the photo, on a canvas of ``shape``."""
+    left, top, scale = place
+    ys, xs = np.mgrid[: shape[0], : shape[1]]
+    px, py = ((xs + 0.5 - left) / scale).astype(int), ((ys + 0.5 - top) / scale).astype(int)
+    inside = (px >= 0) & (py >= 0) & (px < hole.shape[1]) & (py < hole.shape[0])
+    out = np.zeros(shape, bool)
+    out[inside] = hole[py[inside], px[inside]]
+    return out
+
+
+def _assert_drawn_where_expected(page, shown: np.ndarray, expected: np.ndarray, what: str,
+                                 photo_area: np.ndarray) -> None:
+    """The pixels the mask layer changed lie on the expected hole (within 2 px: anti-aliased edges),
+    and cover it (1 px inside its edge), except where the editor's layer panel hides the canvas."""
+    import cv2
+
+    canvas = page.locator("#editor canvas").first.bounding_box()
+    panel = page.locator("#editor").get_by_text("Layer 1").bounding_box()
+    ratio = shown.shape[1] / canvas["width"]
+    visible = np.ones_like(shown)
+    if panel is not None:  # the layer panel (it grows while the editor redraws): right of and below it, generously
+        top = max(0, int((panel["y"] - canvas["y"] - 50) * ratio))
+        left = max(0, int((panel["x"] - canvas["x"] - 120) * ratio))
+        visible[top:, left:] = False
+    kernel = np.ones((5, 5), np.uint8)
+    near = cv2.dilate(expected.astype(np.uint8), kernel).astype(bool)
+    core = cv2.erode(expected.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & visible
+    Image.fromarray(np.stack([shown, near, core], -1).astype(np.uint8) * 255).save(ARTIFACTS / f"{what.replace(' ', '_')}.png")
+    shown = shown & photo_area & visible  # the editor's own controls may change too
+    precision = (shown & near).sum() / max(1, shown.sum())
+    recall = (shown & core).sum() / max(1, core.sum())
+    assert core.sum() > 100 and precision > 0.9 and recall > 0.9, f"{what}: precision {precision:.2f}, recall {recall:.2f}"
+
+
+def test_example_and_grow_show_the_mask_over_the_photo_and_fill_uses_it(app_url, browser, tmp_path):
+    from inpainting import editing
+
+    photo = np.asarray(Image.open(ROOT / "examples" / "scene_coffee.png").convert("RGB"))
+    hole = np.asarray(Image.open(ROOT / "examples" / "scene_coffee_mask.png"))[..., 3] > 0
+    h, w = hole.shape
+    page = browser.new_page(viewport={"width": 1400, "height": 1100}, accept_downloads=True)
+    page.goto(app_url)
+    example = page.locator("#examples").get_by_text("scene: coffee")
+    sync_api.expect(example).to_be_visible(timeout=20_000)
+    page.wait_for_timeout(1000)
+
+    def settle():
+        page.wait_for_timeout(2500)  # the editor draws the server's files
+
+    example.click()
+    settle()
+    with_mask, place = _shown(page, h, w)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("#editor").screenshot(path=str(ARTIFACTS / "editor_after_example.png"))
+    page.get_by_role("button", name="Grow mask").click()  # by the slider's 8 px
+    for _ in range(40):  # until the editor shows the server's answer
+        page.wait_for_timeout(500)
+        grown_shot, place_grown = _shown(page, h, w)
+        if (np.abs(grown_shot - with_mask).sum(-1) > 60).sum() > 200:
+            break
+    settle()
+    grown_shot, place_grown = _shown(page, h, w)
+    page.locator("#editor").screenshot(path=str(ARTIFACTS / "editor_after_grow.png"))
+    grown = editing.resize_mask(hole, 8)
+
+    # Fill reads the mask from the editor: only the grown hole changes.
+    for checkbox in page.locator("#models label").all():
+        checkbox.locator("input").set_checked(checkbox.inner_text().split(":")[0].strip() == "opencv-telea")
+    page.click("#run")
+    links = page.locator("#downloads a[download]")
+    sync_api.expect(links).to_have_count(1, timeout=60_000)
+    with page.expect_download() as info:
+        links.first.click()
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    result = np.asarray(Image.open(path).convert("RGB"))
+    changed = (result != photo).any(-1)
+    assert changed[grown].mean() > 0.5 and not changed[~grown].any()
+
+    # Where each mask was drawn: the difference from the photo with the mask cleared.
+    page.get_by_role("button", name="Clear mask").click()
+    for _ in range(40):
+        page.wait_for_timeout(500)
+        cleared, place_cleared = _shown(page, h, w)
+        if (np.abs(cleared - grown_shot).sum(-1) > 60).sum() > 200:
+            break
+    settle()
+    cleared, place_cleared = _shown(page, h, w)
+    assert place_cleared == place == place_grown  # the photo did not move
+    area = _expected_on_canvas(np.ones_like(hole), cleared.shape[:2], place)
+    shown = np.abs(with_mask - cleared).sum(-1) > 60
+    _assert_drawn_where_expected(page, shown, _expected_on_canvas(hole, shown.shape, place), "the example mask", area)
+    shown_grown = np.abs(grown_shot - cleared).sum(-1) > 60
+    _assert_drawn_where_expected(page, shown_grown, _expected_on_canvas(grown, shown.shape, place), "the grown mask", area)
+    assert shown_grown.sum() > 1.5 * shown.sum()
+    page.close()
