@@ -189,19 +189,22 @@ def test_example_and_grow_show_the_mask_over_the_photo_and_fill_uses_it(app_url,
     def settle():
         page.wait_for_timeout(2500)  # the editor draws the server's files
 
+    def click_and_wait_for_redraw(button: str, before: np.ndarray):
+        """Click a mask button, wait until the canvas differs from ``before``, then let it settle."""
+        page.get_by_role("button", name=button).click()
+        for _ in range(40):
+            page.wait_for_timeout(500)
+            if (np.abs(_shown(page, h, w)[0] - before).sum(-1) > 60).sum() > 200:
+                break
+        settle()
+        return _shown(page, h, w)
+
     example.click()
     settle()
     with_mask, place = _shown(page, h, w)
     ARTIFACTS.mkdir(exist_ok=True)
     page.locator("#editor").screenshot(path=str(ARTIFACTS / "editor_after_example.png"))
-    page.get_by_role("button", name="Grow mask").click()  # by the slider's 8 px
-    for _ in range(40):  # until the editor shows the server's answer
-        page.wait_for_timeout(500)
-        grown_shot, place_grown = _shown(page, h, w)
-        if (np.abs(grown_shot - with_mask).sum(-1) > 60).sum() > 200:
-            break
-    settle()
-    grown_shot, place_grown = _shown(page, h, w)
+    grown_shot, place_grown = click_and_wait_for_redraw("Grow mask", with_mask)  # by the slider's 8 px
     page.locator("#editor").screenshot(path=str(ARTIFACTS / "editor_after_grow.png"))
     grown = editing.resize_mask(hole, 8)
 
@@ -220,14 +223,7 @@ def test_example_and_grow_show_the_mask_over_the_photo_and_fill_uses_it(app_url,
     assert changed[grown].mean() > 0.5 and not changed[~grown].any()
 
     # Where each mask was drawn: the difference from the photo with the mask cleared.
-    page.get_by_role("button", name="Clear mask").click()
-    for _ in range(40):
-        page.wait_for_timeout(500)
-        cleared, place_cleared = _shown(page, h, w)
-        if (np.abs(cleared - grown_shot).sum(-1) > 60).sum() > 200:
-            break
-    settle()
-    cleared, place_cleared = _shown(page, h, w)
+    cleared, place_cleared = click_and_wait_for_redraw("Clear mask", grown_shot)
     assert place_cleared == place == place_grown  # the photo did not move
     area = _expected_on_canvas(np.ones_like(hole), cleared.shape[:2], place)
     shown = np.abs(with_mask - cleared).sum(-1) > 60
