@@ -5,6 +5,7 @@ a small family registered here (as a user adding a family would); the recipe tes
 project's registered families with their ``tiny`` presets.
 """
 import json
+from pathlib import Path
 import math
 import pickle
 
@@ -561,3 +562,82 @@ def test_every_recipe_trains_a_few_steps_into_a_loadable_folder(name, data_dir, 
     assert json.loads((folder / "config.json").read_text())["inpainting_hub"]["recipe"] == name
     result = inpainting.inpaint(model, np.full((size, size, 3), 128, np.uint8), np.eye(size, dtype=bool))
     assert result.size == (size, size)
+
+
+# ----------------------------------------------------------------------------- shipped checkpoints' recipes
+def test_every_shipped_checkpoint_is_a_registered_recipe_that_matches_its_config():
+    from train.shipped import ORDER, shipped_recipes
+
+    checkpoints = Path(__file__).resolve().parents[1] / "checkpoints"
+    shipped = sorted(p.name for p in checkpoints.iterdir() if (p / "config.json").exists())
+    finals = {}
+    for recipe in shipped_recipes():  # the last stage of each checkpoint is what shipped
+        finals[recipe.shipped.checkpoint] = recipe
+    assert sorted(name for name, r in finals.items() if r.shipped.ship) == shipped
+    for name in shipped:
+        recipe = finals[name]
+        config = json.loads((checkpoints / name / "config.json").read_text())
+        hub = config["inpainting_hub"]
+        assert recipe.base and recipe.shipped.data, name
+        assert (recipe.architecture, recipe.size, recipe.preset, recipe.domain) == (
+            config["architecture"], config["native_size"], hub["preset"], hub["domain"]), name
+        assert recipe.shipped.max_side == hub.get("max_side"), name
+        if "norm" in config:
+            assert recipe.model_options.get("norm", config["norm"]) == config["norm"], name
+    # stages come after the run they continue and after the stage whose weights they start from
+    for i, recipe in enumerate(shipped_recipes()):
+        run = recipe.shipped
+        for before in filter(None, (run.continues, run.init_from and run.init_from.startswith("run:")
+                                    and run.init_from[4:])):
+            assert before in ORDER[:i] or any(n.split(":")[0] == before for n in ORDER[:i]), (recipe.name, before)
+
+
+def test_shipped_script_is_a_list_of_recipe_names():
+    script = (Path(__file__).resolve().parents[1] / "scripts" / "train_shipped.sh").read_text()
+    assert "${CMD" not in script and "/--" not in script  # no bash text substitutions of command lines
+    assert "python -m train" in script or "-m train --recipe" in script
+
+
+def _data_root(tmp_path, data_dir):
+    root = tmp_path / "data"
+    for split in ("celeba/train", "celeba/val", "scenes/train", "scenes/val"):
+        (root / split).parent.mkdir(parents=True, exist_ok=True)
+        (root / split).symlink_to(data_dir, target_is_directory=True)
+    return root
+
+
+def test_a_shipped_recipe_trains_from_its_name_and_its_stages_resume(data_dir, tmp_path, capsys):
+    root = _data_root(tmp_path, data_dir)
+    runs = tmp_path / "runs"
+    tiny = ["--preset", "tiny", "--size", "16", "--batch-size", "2", "--device", "cpu", "--no-progress",
+            "--data-root", str(root), "--val-images", "2", "--max-minutes", "5"]
+    # a later stage before its first: a clear message, nothing trained
+    assert cli.main(["--recipe", "pconv-unet-places-baseline:continue", "--out", str(runs / "b"), *tiny]) == 2
+    assert "train pconv-unet-places-baseline into that folder first" in capsys.readouterr().err
+    assert cli.main(["--recipe", "pconv-unet-scenes", "--out", str(runs / "pconv-unet-scenes"), *tiny]) == 2
+    assert "train pconv-unet-places-baseline first" in capsys.readouterr().err
+
+    base = runs / "pconv-unet-places-baseline"
+    assert cli.main(["--recipe", "pconv-unet-places-baseline", "--steps", "2", "--out", str(base), *tiny]) == 0
+    card = json.loads((base / "config.json").read_text())["inpainting_hub"]
+    assert card["recipe"] == "pconv-unet-places-baseline" and card["domain"] == "faces"
+    assert card["dataset"] == "CelebA-8500" and card["name"] == "pconv-unet-places-baseline"
+    assert card["steps"] == 2
+    # the next stage resumes the same folder (no --resume needed) and adds the SSIM term
+    assert cli.main(["--recipe", "pconv-unet-places-baseline:continue", "--steps", "3", "--out", str(base), *tiny]) == 0
+    card = json.loads((base / "config.json").read_text())["inpainting_hub"]
+    assert card["steps"] == 3 and card["recipe"] == "pconv-unet-places-baseline:continue"
+    # a transfer stage starts from that run's weights (run:NAME is resolved beside --out)
+    capsys.readouterr()
+    assert cli.main(["--recipe", "pconv-unet-scenes", "--steps", "2", "--out", str(runs / "pconv-unet-scenes"),
+                     *tiny]) == 0
+    assert f"`{base}` (all weights)" in (runs / "pconv-unet-scenes" / "README.md").read_text()
+    config = json.loads((runs / "pconv-unet-scenes" / "config.json").read_text())
+    assert config["inpainting_hub"]["domain"] == "scenes"
+    inpainting.load_model(runs / "pconv-unet-scenes")
+
+
+def test_a_shipped_recipe_without_its_data_names_the_folder(tmp_path, capsys):
+    assert cli.main(["--recipe", "pconv-unet-celeba", "--data-root", str(tmp_path / "nowhere"), "--steps", "2",
+                     "--out", str(tmp_path / "out"), "--device", "cpu", "--no-progress"]) == 2
+    assert str(tmp_path / "nowhere" / "celeba" / "train") in capsys.readouterr().err

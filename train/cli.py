@@ -1,8 +1,10 @@
 """Command line: ``python -m train --recipe NAME --data PATH --out DIR [options]``.
 
-Options left out take the recipe's values (``--list-recipes`` shows them). Examples::
+Options left out take the recipe's values (``--list-recipes`` shows them). The recipe of a shipped
+checkpoint also knows its data (under ``--data-root``), length and output folder. Examples::
 
     python -m train --list-recipes
+    python -m train --recipe pconv-unet-photos --data-root ../shared/data      # -> runs/pconv-unet-photos
     python -m train --recipe cifar10-autoencoder --data ../shared/data/cifar10/train \\
         --val-data ../shared/data/cifar10/val --out runs/cifar-ae --max-minutes 8
     accelerate launch -m train --recipe lama-ffc --data places365:/data/places --out runs/lama
@@ -12,9 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import shlex
 import sys
 import warnings
+from pathlib import Path
 
 from train.data import NVIDIA_MASKS, DataError
 from train.losses import LOSSES, MissingWeightsError
@@ -33,9 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--list-recipes", action="store_true", help="describe every recipe and exit")
     parser.add_argument("--recipe", help="recipe name (see --list-recipes)")
-    parser.add_argument("--data", help="folder of images (recursive) or cifar10:ROOT, celeba:ROOT, places365:ROOT")
+    parser.add_argument("--data", help="folder of images (recursive) or cifar10:ROOT, celeba:ROOT, places365:ROOT "
+                                       "(a shipped checkpoint's recipe: its folder under --data-root)")
     parser.add_argument("--val-data", help="validation images (default: a fixed subset of the training images)")
-    parser.add_argument("--out", help="output folder: the save_pretrained model plus training/ (checkpoint, logs)")
+    parser.add_argument("--data-root", default=os.environ.get("INPAINTING_DATA", "../shared/data"),
+                        help="where a shipped checkpoint's recipe finds its data (env INPAINTING_DATA)")
+    parser.add_argument("--out", help="output folder: the save_pretrained model plus training/ (checkpoint, logs); "
+                                      "a shipped checkpoint's recipe: runs/CHECKPOINT")
     length = parser.add_argument_group("size and length (default: the recipe's)")
     length.add_argument("--size", type=int, help="working side in pixels")
     length.add_argument("--batch-size", type=int, help="images per step (per process)")
@@ -49,8 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "(e.g. norm=region, channels=[16,32]); repeatable")
     model.add_argument("--init-from", metavar="MODEL",
                        help="start from the weights of a trained model of the same architecture and preset "
-                            "(a shipped name, a folder or a Hub repo id): fine-tuning or transfer to new data")
-    model.add_argument("--freeze-encoder-norm", action="store_true",
+                            "(a shipped name, a folder or a Hub repo id): fine-tuning or transfer to new data; "
+                            "'none': from scratch even where the recipe names weights")
+    model.add_argument("--freeze-encoder-norm", action=argparse.BooleanOptionalAction, default=None,
                        help="keep the encoder's batch norm in eval mode, parameters frozen (Liu et al.'s fine-tuning "
                             "stage, with a low --lr such as 5e-5)")
     model.add_argument("--lr", type=float, help="generator learning rate (with --resume: replaces the saved one)")
@@ -68,16 +77,20 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--no-perceptual", action="store_true", help="train without the VGG-16 perceptual/style terms")
     run = parser.add_argument_group("run")
     run.add_argument("--device", default="auto", help="auto, cpu or cuda (multi-GPU: accelerate launch)")
-    run.add_argument("--mixed-precision", default="no", choices=("no", "fp16", "bf16"),
-                     help="autocast precision (bf16 is several times faster on CPUs with AVX-512 BF16)")
-    run.add_argument("--channels-last", action="store_true", help="channels-last memory layout for weights and batches")
+    run.add_argument("--mixed-precision", choices=("no", "fp16", "bf16"),
+                     help="autocast precision (bf16 is several times faster on CPUs with AVX-512 BF16) "
+                          "(default: the shipped recipe's, else no)")
+    run.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
+                     help="channels-last memory layout for weights and batches")
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--resume", action="store_true", help="continue from OUT/training/checkpoint.pt")
     run.add_argument("--workers", type=int, default=0, help="data-loading worker processes")
     run.add_argument("--download", action="store_true", help="let torchvision datasets download (needs internet)")
-    run.add_argument("--val-every", type=int, default=500, help="validate every N steps (0: only at the end)")
-    run.add_argument("--val-images", type=int, default=16, help="validation images used")
-    run.add_argument("--checkpoint-every", type=int, default=500, help="checkpoint every N steps (0: only at the end)")
+    run.add_argument("--val-every", type=int, help="validate every N steps (0: only at the end) (default: the shipped "
+                                                   "recipe's, else 500)")
+    run.add_argument("--val-images", type=int, help="validation images used (default: the shipped recipe's, else 16)")
+    run.add_argument("--checkpoint-every", type=int,
+                     help="checkpoint every N steps (0: only at the end) (default: the shipped recipe's, else 500)")
     run.add_argument("--log-every", type=int, default=10, help="TensorBoard scalars every N steps")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     card = parser.add_argument_group("model card metadata")
@@ -130,16 +143,74 @@ def _parse_crop_scales(text: str | None) -> tuple[float, ...] | None:
     return scales
 
 
+class SetupError(ValueError):
+    """A run that cannot start as asked (printed without a traceback)."""
+
+
+def _resolve_run(args: argparse.Namespace, recipe) -> dict:
+    """The run's settings: the command line first, then the shipped recipe's :class:`ShippedRun`, then defaults."""
+    run = recipe.shipped
+    root = Path(args.data_root)
+
+    def pick(value, shipped_value, default):
+        return value if value is not None else (shipped_value if run is not None else default)
+
+    data = args.data or (run and str(root / run.data))
+    if not data:
+        raise SetupError(f"--data is required: recipe {recipe.name} is not a shipped checkpoint's recipe and names no data")
+    out = args.out or (run and str(Path("runs") / run.checkpoint))
+    if not out:
+        raise SetupError("--out is required (only a shipped checkpoint's recipe has a default output folder)")
+    resume = args.resume or bool(run and run.continues)
+    if run is not None and run.continues and not (Path(out) / "training" / "checkpoint.pt").exists():
+        raise SetupError(f"recipe {recipe.name} resumes the run of {run.continues} in {out}, which holds no "
+                         f"checkpoint: train {run.continues} into that folder first (python -m train --recipe "
+                         f"{run.continues} --out {out})")
+    init_from = args.init_from if args.init_from is not None else (run.init_from if run else None)
+    if init_from and init_from.lower() == "none":
+        init_from = None
+    if init_from and init_from.startswith("run:"):
+        stage = init_from[4:]
+        folder = Path(out).parent / stage
+        if not (folder / "config.json").exists():
+            raise SetupError(f"recipe {recipe.name} starts from the model that recipe {stage} leaves in {folder}, "
+                             f"which holds none: train {stage} first (python -m train --recipe {stage} --out "
+                             f"{folder}), or pass --init-from MODEL or --init-from none")
+        init_from = str(folder)
+    return dict(
+        data=data, out=out, resume=resume, init_from=init_from,
+        val_data=args.val_data or (run and run.val_data and str(root / run.val_data)) or None,
+        mask_dir=args.mask_dir or (run and run.mask_dir and str(root / run.mask_dir)) or None,
+        steps=pick(args.steps, run and run.steps, None),
+        max_minutes=pick(args.max_minutes, run and run.max_minutes, None),
+        mixed_precision=pick(args.mixed_precision, run and run.mixed_precision, "no"),
+        channels_last=pick(args.channels_last, run and run.channels_last, False),
+        freeze_encoder_norm=pick(args.freeze_encoder_norm, run and run.freeze_encoder_norm, False),
+        val_every=pick(args.val_every, run and run.val_every, 500),
+        val_images=pick(args.val_images, run and run.val_images, 16),
+        checkpoint_every=pick(args.checkpoint_every, run and run.checkpoint_every, 500),
+        name=args.name or (run and run.checkpoint),
+        description=args.description or (run and run.description),
+        dataset_name=args.dataset_name or (run and run.dataset_name),
+    )
+
+
+def _write_max_side(folder: Path, max_side: int) -> None:
+    """Record a shipped recipe's measured working-size limit in the trained model's config.json."""
+    path = Path(folder) / "config.json"
+    config = json.loads(path.read_text())
+    config.setdefault("inpainting_hub", {})["max_side"] = max_side
+    path.write_text(json.dumps(config, indent=2, sort_keys=True))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.list_recipes:
         print("\n\n".join(recipe.describe() for recipe in list_recipes()))
         return 0
-    missing = [flag for flag, value in (("--recipe", args.recipe), ("--data", args.data), ("--out", args.out))
-               if not value]
-    if missing:
-        parser.error(f"{', '.join(missing)} required (or --list-recipes)")
+    if not args.recipe:
+        parser.error("--recipe required (or --list-recipes)")
     argv = sys.argv[1:] if argv is None else argv
     try:
         model_options = _parse_model_options(args.model_option)
@@ -147,20 +218,21 @@ def main(argv: list[str] | None = None) -> int:
         crop_scales = _parse_crop_scales(args.crop_scales)
     except ValueError as err:
         parser.error(str(err))
+    try:
+        recipe = get_recipe(args.recipe)
+        run = _resolve_run(args, recipe)
+    except (KeyError, SetupError) as err:
+        print(f"error: {err.args[0]}", file=sys.stderr)
+        return 2
     options = TrainOptions(
-        data=args.data, out=args.out, val_data=args.val_data, size=args.size, batch_size=args.batch_size,
-        steps=args.steps, epochs=args.epochs, max_minutes=args.max_minutes, device=args.device,
-        mixed_precision=args.mixed_precision, channels_last=args.channels_last, seed=args.seed, resume=args.resume, init_from=args.init_from, freeze_encoder_norm=args.freeze_encoder_norm, preset=args.preset,
-        model_options=model_options, loss_weights=loss_weights, lr=args.lr,
-        masks=args.masks, masks_per_image=args.masks_per_image, crop_scales=crop_scales, mask_dir=args.mask_dir,
+        **run, size=args.size, batch_size=args.batch_size, epochs=args.epochs, device=args.device, seed=args.seed,
+        preset=args.preset, model_options=model_options, loss_weights=loss_weights, lr=args.lr,
+        masks=args.masks, masks_per_image=args.masks_per_image, crop_scales=crop_scales,
         vgg_weights=args.vgg_weights, no_perceptual=args.no_perceptual, workers=args.workers,
-        download=args.download, val_every=args.val_every, val_images=args.val_images,
-        checkpoint_every=args.checkpoint_every, log_every=args.log_every, name=args.name,
-        description=args.description, domain=args.domain, dataset_name=args.dataset_name,
+        download=args.download, log_every=args.log_every, domain=args.domain,
         progress=not args.no_progress, command="python -m train " + " ".join(shlex.quote(a) for a in argv),
     )
     try:
-        recipe = get_recipe(args.recipe)
         warnings.simplefilter("default")
         trainer = Trainer(recipe, options)
     except (DataError, MissingWeightsError, CheckpointError, KeyError, ValueError) as err:
@@ -175,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if not trainer.accelerator.is_main_process:  # several processes (accelerate launch): one summary
         return 0
+    if recipe.shipped is not None and recipe.shipped.max_side:
+        _write_max_side(folder, recipe.shipped.max_side)
     metrics = ", ".join(f"{k} {v:.4f}" for k, v in trainer.metrics.items())
     print(f"{trainer.recipe.name}: {trainer.step} steps in {trainer.wall_time / 60:.1f} min "
           f"({trainer.stop_reason}); model in {folder}; validation: {metrics}")

@@ -12,6 +12,7 @@ defaults; where a report does not state a value the choice made here is said in 
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -23,6 +24,7 @@ __all__ = [
     "AdversarialSpec",
     "Phase",
     "Recipe",
+    "ShippedRun",
     "RECIPES",
     "register_recipe",
     "get_recipe",
@@ -114,6 +116,65 @@ ADVERSARIAL = (Phase("adversarial", generator=True, discriminator=True, adversar
 
 
 @dataclass(frozen=True)
+class ShippedRun:
+    """How a shipped checkpoint was trained, beyond its recipe: where the data lies and how long it ran.
+
+    A recipe that carries one trains with ``python -m train --recipe NAME`` alone: the paths are
+    relative to ``--data-root`` (default ``$INPAINTING_DATA`` or ``../shared/data``), the output
+    folder is ``runs/CHECKPOINT``, and every value here is only a default that the command line
+    overrides. Multi-stage checkpoints are chains of such recipes (``NAME:STAGE``): a stage with
+    ``continues`` resumes the run folder of an earlier stage, one with ``init_from="run:NAME"``
+    starts from the weights another stage left in ``runs/NAME``.
+
+    Attributes:
+        checkpoint: the shipped name (its folder in ``checkpoints/`` and ``runs/``).
+        data, val_data, mask_dir: relative to the data root.
+        steps, max_minutes: the run's length (the time budget usually ends it on a CPU).
+        val_every, val_images, checkpoint_every: as the ``python -m train`` options.
+        mixed_precision, channels_last, freeze_encoder_norm: as the options of the same names.
+        init_from: a shipped name, or ``run:NAME`` (another stage's run folder beside this one).
+        continues: the stage whose run this one resumes (same folder, ``--resume``).
+        ship: False for intermediate stages that are not copied to ``checkpoints/``.
+        max_side: the working-size limit written into the shipped config (measured separately).
+        dataset_name, description: model-card metadata.
+    """
+
+    checkpoint: str
+    data: str
+    val_data: str | None = None
+    steps: int | None = None
+    max_minutes: float | None = None
+    val_every: int = 500
+    val_images: int = 16
+    checkpoint_every: int = 500
+    mask_dir: str | None = None
+    mixed_precision: str = "no"
+    channels_last: bool = False
+    freeze_encoder_norm: bool = False
+    init_from: str | None = None
+    continues: str | None = None
+    ship: bool = True
+    max_side: int | None = None
+    dataset_name: str | None = None
+    description: str | None = None
+
+    def describe(self) -> str:
+        parts = [f"trains checkpoints/{self.checkpoint}" if self.ship else f"stage of runs/{self.checkpoint}",
+                 f"data {self.data}" + (f" (val {self.val_data})" if self.val_data else "")]
+        if self.continues:
+            parts.append(f"resumes {self.continues}")
+        if self.init_from:
+            parts.append(f"from {self.init_from}")
+        if self.max_minutes:
+            parts.append(f"{self.max_minutes:g} min")
+        if self.mixed_precision != "no":
+            parts.append(self.mixed_precision + (" + channels-last" if self.channels_last else ""))
+        if self.freeze_encoder_norm:
+            parts.append("encoder norm frozen")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
 class Recipe:
     """Everything needed to train one model (see the module docstring).
 
@@ -139,6 +200,8 @@ class Recipe:
         domain: ``"faces"``, ``"scenes"``, ``"photos"`` or ``"objects"`` (model card, ``available_models``).
         dataset: the data the report trained on (shown by ``--list-recipes``).
         notes: choices made where the report is silent.
+        base: the recipe this one is derived from (a shipped checkpoint's recipe names its report's).
+        shipped: for a shipped checkpoint's recipe, its data, length and run settings.
     """
 
     name: str
@@ -163,6 +226,8 @@ class Recipe:
     domain: str = "scenes"
     dataset: str = ""
     notes: str = ""
+    base: str = ""
+    shipped: ShippedRun | None = None
 
     def __post_init__(self):
         if not self.phases:
@@ -174,9 +239,37 @@ class Recipe:
         """A copy with some fields changed (command-line overrides)."""
         return replace(self, **changes)
 
+    def with_losses(self, weights: dict[str, float]) -> "Recipe":
+        """A copy with generator loss terms re-weighted by name: a new name adds a term, a known one
+        takes the new weight, 0 drops it (``{"ssim": 1, "perceptual": 0}``)."""
+        from train.losses import LOSSES
+
+        unknown = [name for name in weights if name not in LOSSES]
+        if unknown:
+            raise KeyError(f"unknown loss {', '.join(map(repr, unknown))} in the loss overrides (--loss); "
+                           f"known: {', '.join(LOSSES)}")
+        for name, weight in weights.items():
+            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) \
+                    or weight < 0:
+                raise ValueError(f"loss {name!r}: weight must be a finite number >= 0 (0 drops the term), got "
+                                 f"{weight!r} (--loss)")
+        terms = [LossTerm(t.name, float(weights.get(t.name, t.weight)), t.options) for t in self.losses]
+        known = {t.name for t in self.losses}
+        terms += [LossTerm(name, float(weight)) for name, weight in weights.items() if name not in known]
+        terms = tuple(t for t in terms if t.weight > 0)
+        if not terms:
+            raise ValueError(f"the loss overrides {weights} leave recipe {self.name} with no loss term")
+        return self.replace(losses=terms)
+
+    def derive(self, name: str, description: str, **changes: Any) -> "Recipe":
+        """A new recipe called ``name`` from this one (``base`` records where it came from)."""
+        return self.replace(name=name, description=description, base=self.base or self.name, **changes)
+
     def describe(self) -> str:
         """Several lines for ``--list-recipes``."""
         lines = [f"{self.name}: {self.description}",
+                 *([f"    from recipe: {self.base}"] if self.base else []),
+                 *([f"    shipped run: {self.shipped.describe()}"] if self.shipped else []),
                  f"    report: {self.report}",
                  f"    model: {self.architecture} preset {self.preset!r}"
                  + (f" {self.model_options}" if self.model_options else ""),
@@ -389,3 +482,21 @@ register_recipe(Recipe(
           "mask-aware fake target, discriminator feature matching) at weights that keep L1/SSIM in charge "
           "of fidelity: adversarial 0.1, feature matching 1; a 32-channel 3-layer NLayer discriminator (CPU)",
     **{**_PHOTOS, "optimizer": OptimizerSpec("adam", lr=1e-4)}))
+
+register_recipe(Recipe(
+    name="photos-pconv-texture",
+    description="photos-pconv-gan's longer texture stage: a faster-learning discriminator, stronger adversarial terms",
+    architecture="pconv-unet", preset="small",
+    adversarial=AdversarialSpec("nlayer", {"base_channels": 32, "n_layers": 3}, loss="non-saturating",
+                                loss_options={"r1_weight": 0.001}, weight=0.5, feature_matching=5.0,
+                                optimizer=OptimizerSpec("adam", lr=4e-4, betas=(0.5, 0.999))),
+    phases=ADVERSARIAL,
+    notes="continues a photos-pconv-gan model (--init-from). In photos-pconv-gan the discriminator had barely "
+          "left chance after 44 min (d_loss 1.386 -> 1.35), so here it learns 4x faster than the generator "
+          "(two time-scale rule, 4e-4 vs 1e-4) and the adversarial / feature-matching terms weigh 5x more "
+          "(0.5 / 5, LaMa's 1:10 ratio)",
+    **{**_PHOTOS, "optimizer": OptimizerSpec("adam", lr=1e-4)}))
+
+
+# The shipped checkpoints' recipes (one per checkpoint and stage) derive from the ones above.
+import train.shipped  # noqa: E402,F401  (registers them)

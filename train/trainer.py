@@ -45,7 +45,7 @@ from train.losses import ADVERSARIAL, LOSSES, MissingWeightsError, VGG16Features
 from train import card
 from train.checkpoint import (CHECKPOINT_NAME, CHECKPOINT_VERSION, CheckpointError, load_checkpoint, rng_state,
                               save_checkpoint, set_rng_state)
-from train.recipes import LossTerm, OptimizerSpec, Phase, Recipe
+from train.recipes import LossTerm, OptimizerSpec, Phase, Recipe, get_recipe
 
 __all__ = ["OPTIMIZERS", "TrainOptions", "Trainer", "CheckpointError", "save_checkpoint", "load_checkpoint",
            "apply_overrides"]  # checkpoint I/O lives in train.checkpoint, the model card in train.card
@@ -144,26 +144,8 @@ def apply_overrides(recipe: Recipe, options: TrainOptions) -> Recipe:
     if options.lr is not None:
         changes["optimizer"] = OptimizerSpec(**{**asdict(recipe.optimizer), "lr": options.lr})
     if options.loss_weights:
-        changes["losses"] = _override_losses(recipe, options.loss_weights)
+        recipe = recipe.with_losses(options.loss_weights)
     return recipe.replace(**changes) if changes else recipe
-
-
-def _override_losses(recipe: Recipe, weights: dict[str, float]) -> tuple[LossTerm, ...]:
-    unknown = [name for name in weights if name not in LOSSES]
-    if unknown:
-        raise KeyError(f"unknown loss {', '.join(map(repr, unknown))} in the loss overrides (--loss); "
-                       f"known: {', '.join(LOSSES)}")
-    for name, weight in weights.items():
-        if not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight < 0:
-            raise ValueError(f"loss {name!r}: weight must be a finite number >= 0 (0 drops the term), got {weight!r} "
-                             "(--loss)")
-    terms = [LossTerm(t.name, float(weights.get(t.name, t.weight)), t.options) for t in recipe.losses]
-    known = {t.name for t in recipe.losses}
-    terms += [LossTerm(name, float(weight)) for name, weight in weights.items() if name not in known]
-    terms = tuple(t for t in terms if t.weight > 0)
-    if not terms:
-        raise ValueError(f"the loss overrides {weights} leave recipe {recipe.name} with no loss term")
-    return terms
 
 
 # --------------------------------------------------------------------------- helpers
@@ -446,8 +428,17 @@ class Trainer:
             state["d_scheduler"] = self.d_scheduler.state_dict()
         return state
 
+    def _same_run(self) -> set[str]:
+        """Recipe names whose checkpoint this run may resume: itself, the stages it continues (a shipped
+        recipe's ``NAME:STAGE`` chain) and the recipe it derives from (runs started before the chain)."""
+        names, recipe = {self.recipe.name, self.recipe.base}, self.recipe
+        while recipe.shipped is not None and recipe.shipped.continues:
+            recipe = get_recipe(recipe.shipped.continues)
+            names |= {recipe.name, recipe.base}
+        return names - {""}
+
     def _restore(self, state: dict[str, Any]) -> None:
-        if state["recipe"] != self.recipe.name or state["preset"] != self.recipe.preset:
+        if state["recipe"] not in self._same_run() or state["preset"] != self.recipe.preset:
             raise CheckpointError(f"{self.checkpoint_path} is from recipe {state['recipe']!r} preset "
                                   f"{state['preset']!r}, not {self.recipe.name!r} preset {self.recipe.preset!r}")
         try:

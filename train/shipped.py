@@ -1,0 +1,191 @@
+"""The recipes of the shipped checkpoints: one per checkpoint, and one per later stage (``NAME:STAGE``).
+
+Each derives from the recipe of its report (:meth:`Recipe.derive`) with the changes its run made,
+and carries a :class:`~train.recipes.ShippedRun` (data, length, precision, starting weights), so
+
+    python -m train --recipe pconv-unet-photos            # data under ../shared/data, out runs/NAME
+    bash scripts/train_shipped.sh pconv-unet-photos-stage1 pconv-unet-photos-stage1:continue pconv-unet-photos
+
+reproduce a shipped model (up to where a time budget stops on another machine). Stages run in the
+order of :data:`ORDER`; ``scripts/train_shipped.sh`` runs it and copies the results to ``checkpoints/``.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from train.data import MaskSpec
+from train.recipes import Recipe, ShippedRun, get_recipe, register_recipe
+
+__all__ = ["ORDER", "shipped_recipes", "register_stage"]
+
+#: Every shipped recipe in training order: later stages and transfers follow what they start from.
+ORDER: list[str] = []
+
+_NO_VGG = {"perceptual": 0, "style": 0}  # trained without VGG-16 terms (no pretrained weights offline)
+#: The image domain of each training set (the model card's and the app's ``domain``).
+DOMAINS = {"celeba": "faces", "scenes": "scenes", "cifar10": "objects", "photos": "photos"}
+
+
+def register_stage(base: str, name: str, description: str, run: ShippedRun, *, losses: dict | None = None,
+                   **changes) -> Recipe:
+    """Register ``name`` derived from recipe ``base`` with ``changes`` (Recipe fields), loss re-weights and a run."""
+    recipe = get_recipe(base)
+    if losses:
+        recipe = recipe.with_losses(losses)
+    changes.setdefault("domain", DOMAINS[run.data.split("/")[0]])
+    recipe = register_recipe(recipe.derive(name, description, shipped=run, **changes))
+    ORDER.append(name)
+    return recipe
+
+
+def _continue(stage: str, of: str, description: str | None = None, *, losses: dict | None = None,
+              **run_changes) -> Recipe:
+    """``of:stage``: the run of ``of`` resumed with other settings (same folder, ``--resume``)."""
+    previous = get_recipe(ORDER[max(i for i, n in enumerate(ORDER) if n.split(":")[0] == of)])
+    recipe = previous.with_losses(losses) if losses else previous
+    lr = run_changes.pop("lr", None)
+    if lr is not None:
+        recipe = recipe.replace(optimizer=replace(recipe.optimizer, lr=lr))
+    run = replace(previous.shipped, continues=previous.name, init_from=None, **run_changes)
+    name = f"{of}:{stage}"
+    recipe = register_recipe(recipe.replace(name=name, description=description or previous.description,
+                                            shipped=run))
+    ORDER.append(name)
+    return recipe
+
+
+def shipped_recipes() -> list[Recipe]:
+    """The shipped checkpoints' recipes in training order."""
+    return [get_recipe(name) for name in ORDER]
+
+
+_FACES = dict(data="celeba/train", val_data="celeba/val", dataset_name="CelebA-8500")
+_SCENES = dict(data="scenes/train", val_data="scenes/val", dataset_name="Urban100+SunHays80")
+_CIFAR = dict(data="cifar10/train", val_data="cifar10/val", dataset_name="CIFAR-10-20000")
+_PHOTOS = dict(data="photos/train", val_data="photos/val", mask_dir="masks/nvidia_irregular", dataset_name="photos-9000",
+               mixed_precision="bf16", channels_last=True, steps=100000, val_images=32, val_every=100000)
+
+
+def _run(checkpoint: str, description: str, **kw) -> ShippedRun:
+    return ShippedRun(checkpoint, description=description, **kw)
+
+
+# --- CelebA report
+_d = "PConv U-Net (CelebA report), CelebA faces, line + irregular masks, 64 px"
+register_stage("celeba-pconv", "pconv-unet-celeba", _d, preset="small", size=64, batch_size=16,
+               masks=MaskSpec("lines-irregular"),
+               run=_run("pconv-unet-celeba", _d, **_FACES, steps=900, max_minutes=20, val_every=300,
+                        checkpoint_every=150))
+
+# --- Places GAN report: the U-Net MSE baseline (the two-stage GAN comes later, below)
+_d = "U-Net generator, MSE only (Places GAN report baseline), scene photos, NVIDIA-like irregular masks, 128 px"
+register_stage("scenes-unet-mse", "unet-mse-scenes", _d, preset="small", size=128, batch_size=16,
+               masks=MaskSpec("irregular-512"),
+               optimizer=replace(get_recipe("scenes-unet-mse").optimizer, lr=1e-3),
+               run=_run("unet-mse-scenes", _d, **_SCENES, steps=3000, max_minutes=22, val_every=500,
+                        checkpoint_every=250))
+
+# --- CIFAR-10 report
+_d = "Blind conv autoencoder (CIFAR-10 report), CIFAR-10, random black lines, 32 px"
+register_stage("cifar10-autoencoder", "conv-autoencoder-cifar10", _d,
+               run=_run("conv-autoencoder-cifar10", _d, **_CIFAR, steps=1500, max_minutes=5, val_every=500,
+                        checkpoint_every=500))
+_d = "Partial-conv autoencoder (CIFAR-10 report), CIFAR-10, random black lines, 32 px"
+register_stage("cifar10-pconv", "pconv-unet-cifar10", _d,
+               run=_run("pconv-unet-cifar10", _d, **_CIFAR, steps=1500, max_minutes=7, val_every=500,
+                        checkpoint_every=500))
+
+# --- Places cGAN report's baseline, trained on faces in 64 px (five sessions: the later stages resume it)
+_IRREGULAR = MaskSpec("irregular-512")
+_FACE64 = dict(preset="small", size=64, batch_size=16, masks=_IRREGULAR)
+_d = ("PConv U-Net baseline, Liu et al. loss (Places cGAN report), CelebA faces, irregular masks, 64 px")
+_base = get_recipe("places-pconv-baseline")
+register_stage("places-pconv-baseline", "pconv-unet-places-baseline", _d, losses=_NO_VGG, **_FACE64,
+               optimizer=replace(_base.optimizer, lr=5e-4),
+               run=_run("pconv-unet-places-baseline", _d, **_FACES, steps=1400, max_minutes=15, val_every=700,
+                        checkpoint_every=200))
+_continue("continue", "pconv-unet-places-baseline", steps=4000, max_minutes=22)
+_continue("continue2", "pconv-unet-places-baseline", steps=4000, max_minutes=12)
+_continue("ssim", "pconv-unet-places-baseline", losses={"ssim": 1}, steps=12000, max_minutes=55, val_every=1000)
+_continue("ssim2", "pconv-unet-places-baseline", losses={"ssim": 2}, lr=2.5e-4, steps=22000, max_minutes=30,
+          val_every=2000)
+
+# --- The scene PConv: transfer from the face baseline as it was after ssim2 (before its fine-tuning)
+_d = "PConv U-Net, Liu et al. L1/TV loss plus SSIM, scene photos, NVIDIA-like irregular masks, 128 px"
+register_stage("places-pconv-baseline", "pconv-unet-scenes", _d, losses={**_NO_VGG, "ssim": 1}, preset="small",
+               size=128, batch_size=16, masks=_IRREGULAR, crop_scales=(1.0, 2.0, 3.0, 4.5),
+               optimizer=replace(_base.optimizer, lr=5e-4), domain="scenes",
+               run=_run("pconv-unet-scenes", _d, **_SCENES, steps=20000, max_minutes=55, val_every=1000,
+                        val_images=18, checkpoint_every=200, init_from="run:pconv-unet-places-baseline"))
+_continue("finetune", "pconv-unet-places-baseline", lr=5e-5, freeze_encoder_norm=True, steps=30000,
+          max_minutes=17, val_every=2000,
+          description="PConv U-Net baseline, Liu et al. L1/TV loss plus SSIM (Places cGAN report), CelebA faces, "
+                      "irregular masks, 64 px")
+_continue("finetune", "pconv-unet-scenes", lr=5e-5, freeze_encoder_norm=True, max_minutes=12,
+          max_side=768)  # working-size limit measured on scenes/val (docs/measurements)
+
+# --- Places cGAN report: PConv + Region Normalization, PatchGAN
+_d = ("PConv U-Net + Region Normalization + PatchGAN cGAN (Places cGAN report), CelebA faces, irregular masks, "
+      "64 px")
+_rn = get_recipe("places-pconv-rn-gan")
+register_stage("places-pconv-rn-gan", "pconv-rn-gan-celeba", _d, losses=_NO_VGG, **_FACE64,
+               model_options={**_rn.model_options, "norm": "region"}, optimizer=replace(_rn.optimizer, lr=5e-4),
+               run=_run("pconv-rn-gan-celeba", _d, **_FACES, steps=1400, max_minutes=15, val_every=700,
+                        checkpoint_every=200))
+
+# --- GLCIC report
+for _recipe, _name, _d in (
+        ("glcic", "glcic-masked-mse-celeba", "GLCIC completion network, masked MSE + global/local discriminators "
+                                             "(GLCIC report), CelebA, box holes, 64 px"),
+        ("glcic-global-mse", "glcic-global-mse-celeba", "GLCIC completion network with the report global-MSE fix + "
+                                                        "global/local discriminators, CelebA, box holes, 64 px")):
+    register_stage(_recipe, _name, _d, preset="small", size=64, batch_size=16,
+                   run=_run(_name, _d, **_FACES, steps=500, max_minutes=7, val_every=250, checkpoint_every=125))
+
+# --- Places GAN report: the two-stage GAN, continued to a budget close to the U-Net MSE baseline's
+_d = ("Two-stage coarse-to-refine GAN with local+global discriminators (Places GAN report), scene photos, shape "
+      "masks, 128 px")
+register_stage("scenes-two-stage", "two-stage-gan-scenes", _d, preset="small", size=128, batch_size=16,
+               run=_run("two-stage-gan-scenes", _d, **_SCENES, steps=400, max_minutes=10, val_every=200,
+                        checkpoint_every=100))
+_continue("continue", "two-stage-gan-scenes", steps=3000, max_minutes=14, max_side=512)  # measured working-size limit
+
+# --- LaMa
+_d = ("LaMa-style Fourier-convolution generator (masked L1 + NS-GAN/R1 + feature matching), CelebA faces, irregular "
+      "masks, 64 px")
+register_stage("lama-ffc", "lama-ffc-celeba", _d, preset="small", size=64, batch_size=8, masks=_IRREGULAR,
+               run=_run("lama-ffc-celeba", _d, **_FACES, steps=1000, max_minutes=8, val_every=500,
+                        checkpoint_every=250))
+
+# --- General photos (issue 14): the scene PConv continued on 9,000 photos at 256 px in bf16, then a
+# texture stage with a PatchGAN discriminator
+_d = "PConv U-Net for object removal in real photos, 256 px"
+register_stage("photos-pconv", "pconv-unet-photos-stage1", _d,
+               run=_run("pconv-unet-photos-stage1", _d, **_PHOTOS, max_minutes=8, checkpoint_every=400,
+                        init_from="pconv-unet-scenes", ship=False))
+_continue("continue", "pconv-unet-photos-stage1", max_minutes=38, checkpoint_every=200)
+register_stage("photos-pconv-gan", "pconv-unet-photos", _d,
+               run=_run("pconv-unet-photos", _d, **_PHOTOS, max_minutes=44, checkpoint_every=100,
+                        init_from="run:pconv-unet-photos-stage1", max_side=768))
+
+
+def ship(name: str, runs: str = "runs", checkpoints: str = "checkpoints") -> str | None:
+    """Copy the model that recipe ``name`` trained (``runs/CHECKPOINT``) to ``checkpoints/CHECKPOINT``;
+    None for intermediate stages that are not shipped. Returns the checkpoint folder."""
+    import shutil
+    from pathlib import Path
+
+    run = get_recipe(name).shipped
+    if run is None:
+        raise ValueError(f"recipe {name} is not a shipped checkpoint's recipe; shipped: {', '.join(ORDER)}")
+    if not run.ship:
+        return None
+    source, target = Path(runs) / run.checkpoint, Path(checkpoints) / run.checkpoint
+    if not (source / "model.safetensors").exists():
+        raise FileNotFoundError(f"{source} holds no trained model: run python -m train --recipe {name} first")
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    for file in ("config.json", "model.safetensors", "README.md", "samples.png"):
+        if (source / file).exists():
+            shutil.copy2(source / file, target / file)
+    return str(target)
