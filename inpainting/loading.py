@@ -15,7 +15,14 @@ import torch
 from inpainting.hub import HUB_METADATA_KEY, WeightsError, read_config
 from inpainting.registry import UnknownArchitectureError, create_model, get_architecture, list_architectures
 
-__all__ = ["ModelEntry", "available_models", "checkpoints_dir", "load_model", "resolve_device"]
+__all__ = ["ModelEntry", "RENAMED", "available_models", "canonical_name", "checkpoints_dir", "load_model",
+           "resolve_device"]
+
+#: Shipped checkpoints that were renamed: old name -> current name (the old names keep loading, with a notice).
+RENAMED = {
+    # a PConv U-Net with Liu et al.'s loss trained on CelebA faces, not on Places
+    "pconv-unet-places-baseline": "pconv-unet-liu-celeba",
+}
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
@@ -127,13 +134,29 @@ def _class_for(config: dict[str, Any], source: str):
         raise UnknownArchitectureError(f"{source}: {err}") from None
 
 
+def canonical_name(name: str, *, notice: bool = True) -> str:
+    """The current name of a shipped checkpoint called ``name`` before a rename (:data:`RENAMED`), with a
+    short ``FutureWarning``; any other name unchanged. A folder of the old name in the checkpoints
+    folder (a user's own) wins."""
+    new = RENAMED.get(name)
+    if new is None or (checkpoints_dir() / name / "config.json").is_file():
+        return name
+    if notice:
+        import warnings
+
+        warnings.warn(f"model {name!r} is now called {new!r}; loading {new!r} (the old name will keep working)",
+                      FutureWarning, stacklevel=3)
+    return new
+
+
 def load_model(spec: str | os.PathLike, device: str | torch.device | None = None, **hub_kwargs: Any):
     """A model in eval mode on ``device`` (CUDA when available and not overridden).
 
     ``spec`` is, in the order tried:
 
     1. a classical method name (``opencv-telea``, ``opencv-ns``);
-    2. a shipped checkpoint name, a folder ``checkpoints/<name>/``;
+    2. a shipped checkpoint name, a folder ``checkpoints/<name>/`` (a renamed one's old name, with a
+       notice: :data:`RENAMED`);
     3. a local folder written by ``save_pretrained``;
     4. a Hub repo id ``org/name`` (``hub_kwargs`` such as ``revision``, ``cache_dir``, ``token`` are
        passed to the download; offline mode uses the local Hugging Face cache).
@@ -142,7 +165,7 @@ def load_model(spec: str | os.PathLike, device: str | torch.device | None = None
     refused with the list of known ones.
     """
     target = resolve_device(device)
-    text = os.fspath(spec)
+    text = canonical_name(os.fspath(spec))
     classical = {info.name for info in list_architectures(kind="classical")}
     if text in classical:
         return create_model(text).to(target).eval()

@@ -323,7 +323,7 @@ def _unbenchmarked(bench: dict, checkpoints: Path) -> list[str]:
 
 # What the figures alone do not say; written for the shipped checkpoints (see their model cards).
 BAR_NOTES_FACES = [
-    "How the face model got there: `pconv-unet-places-baseline` was trained for 4,000 steps with Liu et al.'s "
+    "How the face model got there: `pconv-unet-liu-celeba` was trained for 4,000 steps with Liu et al.'s "
     "L1/TV loss (the VGG terms need weights that are not available offline) and then still lost to NS and "
     "Telea on SSIM in four of the five buckets. Its fills carried pixel-level noise: a 3×3 Gaussian blur of "
     "the fill alone raised its (0.1, 0.2] figures by 0.6 dB PSNR and 0.011 SSIM (150 images). L1 barely "
@@ -452,7 +452,7 @@ def main() -> None:
     lines += _pair_table(extra_cifar, "conv-autoencoder-cifar10", "pconv-unet-cifar10",
                          "Same pair on the report's own random-line masks (CIFAR-10 val, 32×32)",
                          "partial convolutions inpaint better than a blind autoencoder.")
-    lines += _pair_table(results["faces"], "pconv-unet-places-baseline", "pconv-rn-gan-celeba",
+    lines += _pair_table(results["faces"], "pconv-unet-liu-celeba", "pconv-rn-gan-celeba",
                          "Places cGAN report: PConv U-Net vs PConv + Region Normalization cGAN (CelebA val, 64×64)",
                          "region normalization and the conditional GAN improve on the PConv baseline.")
     lines += _pair_table(extra_faces or results["faces"], "glcic-masked-mse-celeba", "glcic-global-mse-celeba",

@@ -70,3 +70,21 @@ def test_readme_and_results_list_every_shipped_checkpoint():
     results = (ROOT / "RESULTS.md").read_text()
     for name in SHIPPED:
         assert f"| {name} |" in results, f"{name} has no row in RESULTS.md"
+
+
+@pytest.mark.parametrize("old, new", sorted(inpainting.loading.RENAMED.items()))
+def test_a_renamed_checkpoint_loads_by_its_old_name_with_a_notice(old, new, tmp_path):
+    from train.evaluate import FORMAT, load_results, resolve_models
+
+    assert new in SHIPPED and old not in SHIPPED
+    with pytest.warns(FutureWarning, match=f"'{old}' is now called '{new}'"):
+        model = inpainting.load_model(old, device="cpu")
+    reference = inpainting.load_model(new, device="cpu")
+    assert all(np.array_equal(a.numpy(), b.numpy()) for a, b in zip(model.state_dict().values(),
+                                                                     reference.state_dict().values()))
+    with pytest.warns(FutureWarning):
+        assert resolve_models([old]) == [(new, new)]
+    # evaluation results written under the old name read back under the new one
+    results = {"format": FORMAT, "models": {old: {"summary": {}}}}
+    (tmp_path / "results.json").write_text(json.dumps(results))
+    assert list(load_results(tmp_path)["models"]) == [new]

@@ -612,21 +612,21 @@ def test_a_shipped_recipe_trains_from_its_name_and_its_stages_resume(data_dir, t
     tiny = ["--preset", "tiny", "--size", "16", "--batch-size", "2", "--device", "cpu", "--no-progress",
             "--data-root", str(root), "--val-images", "2", "--max-minutes", "5"]
     # a later stage before its first: a clear message, nothing trained
-    assert cli.main(["--recipe", "pconv-unet-places-baseline:continue", "--out", str(runs / "b"), *tiny]) == 2
-    assert "train pconv-unet-places-baseline into that folder first" in capsys.readouterr().err
+    assert cli.main(["--recipe", "pconv-unet-liu-celeba:continue", "--out", str(runs / "b"), *tiny]) == 2
+    assert "train pconv-unet-liu-celeba into that folder first" in capsys.readouterr().err
     assert cli.main(["--recipe", "pconv-unet-scenes", "--out", str(runs / "pconv-unet-scenes"), *tiny]) == 2
-    assert "train pconv-unet-places-baseline first" in capsys.readouterr().err
+    assert "train pconv-unet-liu-celeba first" in capsys.readouterr().err
 
-    base = runs / "pconv-unet-places-baseline"
-    assert cli.main(["--recipe", "pconv-unet-places-baseline", "--steps", "2", "--out", str(base), *tiny]) == 0
+    base = runs / "pconv-unet-liu-celeba"
+    assert cli.main(["--recipe", "pconv-unet-liu-celeba", "--steps", "2", "--out", str(base), *tiny]) == 0
     card = json.loads((base / "config.json").read_text())["inpainting_hub"]
-    assert card["recipe"] == "pconv-unet-places-baseline" and card["domain"] == "faces"
-    assert card["dataset"] == "CelebA-8500" and card["name"] == "pconv-unet-places-baseline"
+    assert card["recipe"] == "pconv-unet-liu-celeba" and card["domain"] == "faces"
+    assert card["dataset"] == "CelebA-8500" and card["name"] == "pconv-unet-liu-celeba"
     assert card["steps"] == 2
     # the next stage resumes the same folder (no --resume needed) and adds the SSIM term
-    assert cli.main(["--recipe", "pconv-unet-places-baseline:continue", "--steps", "3", "--out", str(base), *tiny]) == 0
+    assert cli.main(["--recipe", "pconv-unet-liu-celeba:continue", "--steps", "3", "--out", str(base), *tiny]) == 0
     card = json.loads((base / "config.json").read_text())["inpainting_hub"]
-    assert card["steps"] == 3 and card["recipe"] == "pconv-unet-places-baseline:continue"
+    assert card["steps"] == 3 and card["recipe"] == "pconv-unet-liu-celeba:continue"
     # a transfer stage starts from that run's weights (run:NAME is resolved beside --out)
     capsys.readouterr()
     assert cli.main(["--recipe", "pconv-unet-scenes", "--steps", "2", "--out", str(runs / "pconv-unet-scenes"),

@@ -82,6 +82,7 @@ import inpainting
 from inpainting import masks as masks_lib
 from inpainting import metrics as metrics_lib
 from inpainting.io import IMAGE_EXTENSIONS, load_image
+from inpainting.loading import canonical_name
 
 __all__ = [
     "FORMAT",
@@ -396,7 +397,8 @@ def resolve_models(models: Union[str, Sequence[ModelLike]]) -> list[tuple[str, M
         if isinstance(item, (str, os.PathLike)) and os.fspath(item) == "all":
             out.extend((entry.name, entry.name) for entry in inpainting.available_models())
         elif isinstance(item, (str, os.PathLike)):
-            out.append((os.fspath(item), os.fspath(item)))
+            name = canonical_name(os.fspath(item))  # a renamed checkpoint's old name: its new one
+            out.append((name, name))
         elif isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
             out.append(item)
         elif isinstance(item, torch.nn.Module):
@@ -557,6 +559,8 @@ def load_results(source: Union[str, os.PathLike, Mapping]) -> dict:
     data = json.loads(path.read_text())
     if data.get("format") != FORMAT:
         raise ValueError(f"{path} is not an evaluation results file (format {data.get('format')!r}, expected {FORMAT!r})")
+    if isinstance(data.get("models"), dict):  # results written before a checkpoint was renamed
+        data["models"] = {canonical_name(name, notice=False): entry for name, entry in data["models"].items()}
     return data
 
 

@@ -100,14 +100,14 @@ _IRREGULAR = MaskSpec("irregular-512")
 _FACE64 = dict(preset="small", size=64, batch_size=16, masks=_IRREGULAR)
 _d = ("PConv U-Net baseline, Liu et al. loss (Places cGAN report), CelebA faces, irregular masks, 64 px")
 _base = get_recipe("places-pconv-baseline")
-register_stage("places-pconv-baseline", "pconv-unet-places-baseline", _d, losses=_NO_VGG, **_FACE64,
+register_stage("places-pconv-baseline", "pconv-unet-liu-celeba", _d, losses=_NO_VGG, **_FACE64,
                optimizer=replace(_base.optimizer, lr=5e-4),
-               run=_run("pconv-unet-places-baseline", _d, **_FACES, steps=1400, max_minutes=15, val_every=700,
+               run=_run("pconv-unet-liu-celeba", _d, **_FACES, steps=1400, max_minutes=15, val_every=700,
                         checkpoint_every=200))
-_continue("continue", "pconv-unet-places-baseline", steps=4000, max_minutes=22)
-_continue("continue2", "pconv-unet-places-baseline", steps=4000, max_minutes=12)
-_continue("ssim", "pconv-unet-places-baseline", losses={"ssim": 1}, steps=12000, max_minutes=55, val_every=1000)
-_continue("ssim2", "pconv-unet-places-baseline", losses={"ssim": 2}, lr=2.5e-4, steps=22000, max_minutes=30,
+_continue("continue", "pconv-unet-liu-celeba", steps=4000, max_minutes=22)
+_continue("continue2", "pconv-unet-liu-celeba", steps=4000, max_minutes=12)
+_continue("ssim", "pconv-unet-liu-celeba", losses={"ssim": 1}, steps=12000, max_minutes=55, val_every=1000)
+_continue("ssim2", "pconv-unet-liu-celeba", losses={"ssim": 2}, lr=2.5e-4, steps=22000, max_minutes=30,
           val_every=2000)
 
 # --- The scene PConv: transfer from the face baseline as it was after ssim2 (before its fine-tuning)
@@ -116,8 +116,8 @@ register_stage("places-pconv-baseline", "pconv-unet-scenes", _d, losses={**_NO_V
                size=128, batch_size=16, masks=_IRREGULAR, crop_scales=(1.0, 2.0, 3.0, 4.5),
                optimizer=replace(_base.optimizer, lr=5e-4), domain="scenes",
                run=_run("pconv-unet-scenes", _d, **_SCENES, steps=20000, max_minutes=55, val_every=1000,
-                        val_images=18, checkpoint_every=200, init_from="run:pconv-unet-places-baseline"))
-_continue("finetune", "pconv-unet-places-baseline", lr=5e-5, freeze_encoder_norm=True, steps=30000,
+                        val_images=18, checkpoint_every=200, init_from="run:pconv-unet-liu-celeba"))
+_continue("finetune", "pconv-unet-liu-celeba", lr=5e-5, freeze_encoder_norm=True, steps=30000,
           max_minutes=17, val_every=2000,
           description="PConv U-Net baseline, Liu et al. L1/TV loss plus SSIM (Places cGAN report), CelebA faces, "
                       "irregular masks, 64 px")
