@@ -1,0 +1,4 @@
+"""``python -m train.evaluate``."""
+from train.evaluate.cli import main
+
+main()
