@@ -16,6 +16,7 @@ from train.evaluate.report import markdown_report
 from train.evaluate.results import _safe_name
 from train.evaluate.run import evaluate
 
+
 # --------------------------------------------------------------------------------------------
 # command line
 # --------------------------------------------------------------------------------------------

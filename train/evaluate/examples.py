@@ -8,6 +8,7 @@ from typing import Mapping, Sequence
 import cv2
 import numpy as np
 from PIL import Image
+
 from train.evaluate.protocol import NATIVE, Pair
 from train.evaluate.results import _safe_name
 

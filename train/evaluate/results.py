@@ -8,12 +8,12 @@ import re
 from pathlib import Path
 from typing import Mapping, Union
 
-
 from inpainting.loading import canonical_name
 from train.evaluate.protocol import FORMAT
 
+
 # --------------------------------------------------------------------------------------------
-# results file, examples grid
+# the results file
 # --------------------------------------------------------------------------------------------
 
 def _safe_name(name: str) -> str:

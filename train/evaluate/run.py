@@ -17,6 +17,7 @@ from train.evaluate.report import markdown_report
 from train.evaluate.results import _finite, _safe_name, _write_json, load_results
 from train.evaluate.scoring import ModelLike, _describe_model, _lpips_fn, _run_model, _summarise, lpips_status, resolve_models
 
+
 # --------------------------------------------------------------------------------------------
 # evaluation
 # --------------------------------------------------------------------------------------------

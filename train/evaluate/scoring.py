@@ -15,6 +15,7 @@ from inpainting import metrics as metrics_lib
 from inpainting.loading import canonical_name
 from train.evaluate.protocol import METRIC_CHUNK, PSNR_CAP_DB
 
+
 # --------------------------------------------------------------------------------------------
 # LPIPS (only with weights already on disk)
 # --------------------------------------------------------------------------------------------
