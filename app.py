@@ -19,6 +19,7 @@ import tempfile
 import time
 import uuid
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -57,6 +58,10 @@ DEVICE = resolve_device(None)
 USER_ERRORS = (inpainting.InputError, inpainting.WeightsError, inpainting.UnknownArchitectureError)
 TABLE_HEADERS = ["model", "PSNR (dB)", "SSIM", "L1 hole", "time (ms)", "status"]
 SCORE_MAX_PIXELS = 1_000_000  # scores are computed on the hole's box, shrunk to at most this many pixels
+PREVIEW_MAX_PIXELS = 2_000_000  # the gallery's "masked input" is a preview at most this large
+BRUSH_COLORS = ["rgb(255, 0, 80)"]
+BRUSH_FRACTION = 1 / 40  # the default brush radius, as a fraction of the photo's short side
+EXAMPLE_BRUSH_RADIUS = 10  # before any upload (the examples are 256 to 480 px)
 _PNG_MODES = ("1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16")
 
 
@@ -195,8 +200,9 @@ def score_region(hole: np.ndarray) -> tuple[slice, slice, float]:
 def _scores(photo: Image.Image, result: Image.Image, hole: np.ndarray) -> tuple[float, float, float]:
     """PSNR, SSIM and L1 on the hole of ``result`` against ``photo``, on :func:`score_region`."""
     rows, cols, scale = score_region(hole)
-    target = np.asarray(photo.convert("RGB"))[rows, cols]
-    pred = np.asarray(result.convert("RGB"))[rows, cols]
+    box = (cols.start, rows.start, cols.stop, rows.stop)  # crop first: no full-size copies
+    target = np.asarray(photo.crop(box).convert("RGB"))
+    pred = np.asarray(result.crop(box).convert("RGB"))
     box_hole = hole[rows, cols]
     if scale < 1:
         size = (max(1, round(target.shape[1] * scale)), max(1, round(target.shape[0] * scale)))
@@ -221,10 +227,11 @@ def _table(rows: list[dict]) -> list[list]:
 
 @gpu
 def run_models(photo: Image.Image, hole: np.ndarray, names: list[str], strategy: str, progress=None, *,
-               scores: bool = True) -> list[dict]:
+               scores: bool = True, on_result=None) -> list[dict]:
     """Every model on one photo: ``[{name, image, ms, psnr, ssim, l1_hole}]`` (load time excluded;
     the scores only with ``scores``). A model that fails gets ``{name, error}`` with the reason and
-    the others still run; when every model fails, the reasons are raised together."""
+    the others still run; when every model fails, the reasons are raised together. ``on_result(row)``
+    is called with each successful row as soon as it is ready (e.g. to write it while the next runs)."""
     rows = []
     for i, name in enumerate(names):
         try:
@@ -240,6 +247,8 @@ def run_models(photo: Image.Image, hole: np.ndarray, names: list[str], strategy:
             row = {"name": name, "image": result, "ms": 1000 * (time.perf_counter() - start)}
             if scores:
                 row["psnr"], row["ssim"], row["l1_hole"] = _scores(photo, result, hole)
+            if on_result is not None:
+                on_result(row)
         except USER_ERRORS as err:
             row = {"name": name, "error": public_message(err)}
         except Exception as err:  # noqa: BLE001 - one broken model must not cost the others' results
@@ -275,11 +284,22 @@ def inpaint_files(image_file: str | None, mask_file: str | None, model: str, str
 def _check_not_blank(photo: Image.Image) -> None:
     """The editor's empty canvas (after an unreadable, empty or truncated upload the editor keeps
     it) is one colour: refuse it rather than "fill" a blank picture."""
-    low, high = zip(*photo.convert("RGB").getextrema())
-    if low == high:
+    extrema = photo.getextrema() if photo.mode in ("RGB", "RGBA") else photo.convert("RGB").getextrema()
+    if all(low == high for low, high in extrema[:3]):
         raise inpainting.InputError(
             "the photo is blank (a single colour): the upload may have failed (an empty, truncated or non-image "
             "file leaves the editor's canvas blank); upload, paste or pick a photo (PNG, JPEG, WebP, BMP, TIFF)")
+
+
+def _preview(photo: Image.Image, hole: np.ndarray) -> Image.Image:
+    """The masked input for the gallery, shrunk to at most :data:`PREVIEW_MAX_PIXELS` (a preview:
+    the ZIP has the photo and the mask at full size)."""
+    scale = math.sqrt(PREVIEW_MAX_PIXELS / (photo.width * photo.height))
+    if scale < 1:
+        size = (max(1, round(photo.width * scale)), max(1, round(photo.height * scale)))
+        photo = photo.resize(size, Image.Resampling.BOX)
+        hole = np.asarray(Image.fromarray(hole).resize(size, Image.Resampling.BOX)) > 0  # a thin stroke stays visible
+    return editing.masked_preview(photo, hole)
 
 
 def _compare(editor: dict | None, names, strategy: str, progress=None) -> dict:
@@ -289,16 +309,27 @@ def _compare(editor: dict | None, names, strategy: str, progress=None) -> dict:
         _check_not_blank(photo)
         _check_pixels(photo.size)
         _check_hole(hole)
-        rows = run_models(photo, hole, _model_names(names), strategy or "auto", progress)
     folder = _output_folder()
-    photo_path = _save_png(photo, folder / "photo.png")
-    masked_path = _save_png(editing.masked_preview(photo, hole), folder / "masked-input.png")
+    # The PNGs are written by a second thread while the models run (PIL's encoder releases the GIL).
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        photo_path = writer.submit(_save_png, photo, folder / "photo.png")
+        mask_path = writer.submit(_save_png, Image.fromarray(hole), folder / "mask.png")
+        masked_path = writer.submit(lambda: _save_png(_preview(photo, hole), folder / "masked-input.png"))
+        paths = {}
+
+        def write(row):
+            paths[row["name"]] = writer.submit(_save_png, row.pop("image"), folder / f"{_safe_name(row['name'])}.png")
+
+        with user_errors():
+            rows = run_models(photo, hole, _model_names(names), strategy or "auto", progress, on_result=write)
+        for row in rows:
+            if row["name"] in paths:
+                row["path"] = paths[row["name"]].result()
+        photo_path, mask_path, masked_path = photo_path.result(), mask_path.result(), masked_path.result()
     done = [row for row in rows if "error" not in row]
-    for row in done:
-        row["path"] = _save_png(row.pop("image"), folder / f"{_safe_name(row['name'])}.png")
     gallery = [(masked_path, "masked input")] + [(r["path"], f"{r['name']} · {r['ms']:.0f} ms") for r in done]
-    return {"photo": photo_path, "gallery": gallery, "table": _table(rows), "results": {r["name"]: r["path"] for r in done},
-            "errors": {r["name"]: r["error"] for r in rows if "error" in r}}
+    return {"photo": photo_path, "mask": mask_path, "gallery": gallery, "table": _table(rows),
+            "results": {r["name"]: r["path"] for r in done}, "errors": {r["name"]: r["error"] for r in rows if "error" in r}}
 
 
 def compare(editor: dict | None, models: list[str], strategy: str, progress=gr.Progress()):
@@ -321,12 +352,15 @@ def _with_mask_image(editor: dict | None, use_mask: bool, mask_image: Image.Imag
 ORIGINAL = "original photo"  # the first side of the comparison view, besides any result
 
 
-def _zip_results(run: dict) -> str:
-    """One ZIP with the photo, the masked input and every result (lossless PNGs)."""
+def zip_results(run: dict | None) -> str | None:
+    """One ZIP with the photo, the mask (white = hole) and every result, lossless PNGs. Made after
+    the results are shown (a follow-up step of Fill), so they do not wait for it."""
+    if not run or not run.get("results"):
+        return None
     folder = Path(run["photo"]).parent
     path = folder / "inpainting-results.zip"
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:  # PNGs are compressed already
-        for file in [run["photo"], str(folder / "masked-input.png"), *run["results"].values()]:
+        for file in [run["photo"], run["mask"], *run["results"].values()]:
             archive.write(file, arcname=Path(file).name)
     return str(path)
 
@@ -342,7 +376,7 @@ def run_ui(editor, use_mask, mask_image, selected, strategy, progress=gr.Progres
     names = list(run["results"])
     first = names[0]
     return (
-        run["gallery"], run["table"], list(run["results"].values()), _zip_results(run),
+        run["gallery"], run["table"], list(run["results"].values()),
         gr.update(choices=[ORIGINAL, *names], value=first), gr.update(choices=[ORIGINAL, *names], value=ORIGINAL),
         (run["photo"], run["results"][first]), run, _status(run),
     )
@@ -365,9 +399,32 @@ def select_from_gallery(run: dict | None, evt: gr.SelectData):
     return gr.update(value=names[index]) if 0 <= index < len(names) else gr.update()
 
 
+def brush_for(size: tuple[int, int] | None) -> gr.Brush:
+    """The editor's brush for a photo of ``size`` (width, height): a radius of
+    :data:`BRUSH_FRACTION` of the short side (at least 4 px), so a stroke covers as much of a 12 MP
+    photo as of a small one; Gradio's own default is a fixed 25 px, a hair-line on a large photo."""
+    radius = EXAMPLE_BRUSH_RADIUS if size is None else max(4, round(min(size) * BRUSH_FRACTION))
+    return gr.Brush(default_size=radius, colors=BRUSH_COLORS, color_mode="defaults")
+
+
+def _photo_size(path: str) -> tuple[int, int] | None:
+    try:
+        with Image.open(path) as image:  # reads the header only
+            return image.size
+    except (OSError, UnidentifiedImageError):
+        return None
+
+
+def on_upload(editor: dict | None):
+    """A new photo: forget the previous original; a brush sized to the photo."""
+    background = (editor or {}).get("background")
+    return None, gr.update(brush=brush_for(background.size if background is not None else None))
+
+
 def _fresh_photo(path: str) -> tuple:
-    """Editor value, mask toggle and mask image for a new photo with nothing painted."""
-    return {"background": path, "layers": [], "composite": path}, False, None
+    """Editor value (with a brush sized to it), mask toggle and mask image for a new photo with nothing painted."""
+    return gr.update(value={"background": path, "layers": [], "composite": path}, brush=brush_for(_photo_size(path))), \
+        False, None
 
 
 def use_result(run: dict | None, name: str | None, original: str | None):
@@ -412,7 +469,7 @@ def edit_mask(editor, use_mask, mask_image, operation: str, pixels: float):
         hole = editing.invert_mask(hole)
     else:
         hole = editing.resize_mask(hole, int(pixels) if operation == "grow" else -int(pixels))
-    return _editor_with_mask(photo, hole, _output_folder()), False, None
+    return gr.update(value=_editor_with_mask(photo, hole, _output_folder()), brush=brush_for(photo.size)), False, None
 
 
 def add_model(spec: str, choices_now: list[str] | None):
@@ -472,8 +529,20 @@ class PhotoEditor(gr.ImageEditor):
         Image.fromarray(rgba).save(converted)
         return layer.model_copy(update={"path": str(converted)})
 
+    def _without_composite(self, payload):
+        """The payload without its composite: the app reads the photo and the layers only, and
+        decoding a third full-size image costs as much as the photo (~0.4 s at 12 MP)."""
+        if payload.id is not None:
+            cached = self.blob_storage.get(payload.id)
+            if cached is not None and cached.composite is not None:
+                self.blob_storage[payload.id] = cached.model_copy(update={"composite": None})
+            return payload
+        return payload.model_copy(update={"composite": None})
+
     def preprocess(self, payload):
         try:
+            if payload is not None:
+                payload = self._without_composite(payload)
             if payload is not None and payload.id is None and payload.layers:
                 payload = payload.model_copy(update={"layers": [self._with_alpha(layer) for layer in payload.layers]})
             return super().preprocess(payload)
@@ -496,7 +565,7 @@ def build_app() -> gr.Blocks:
                 editor = PhotoEditor(
                     label="Photo: paint the area to fill", type="pil", image_mode="RGBA", format="png",
                     sources=("upload", "clipboard"), transforms=(),
-                    brush=gr.Brush(colors=["rgb(255, 0, 80)"], color_mode="defaults"), elem_id="editor",
+                    brush=brush_for(None), elem_id="editor",
                 )
                 pixels = gr.Slider(1, 64, value=8, step=1, label="Grow / shrink the mask by (px)")
                 with gr.Row():
@@ -545,7 +614,7 @@ def build_app() -> gr.Blocks:
                             "area was intact (e.g. the examples). A model that failed says why in its row.")
                 table = gr.Dataframe(headers=TABLE_HEADERS, label="Reconstruction score", interactive=False)
                 downloads = gr.File(label="Downloads (lossless PNG)", file_count="multiple", elem_id="downloads")
-                download_all = gr.File(label="Download all (ZIP: photo, masked input, every result)",
+                download_all = gr.File(label="Download all (ZIP: photo, mask, every result)",
                                        elem_id="download-all")
         last_run, original = gr.State(None), gr.State(None)
 
@@ -562,11 +631,12 @@ def build_app() -> gr.Blocks:
         private = dict(api_visibility="private")
         # Fill: disabled while the run goes on (progress on the status line beside it), Cancel stops it.
         busy = lambda on: (gr.update(interactive=not on), gr.update(interactive=on))  # noqa: E731
-        job = run.click(lambda: busy(True), None, [run, cancel], queue=False, **private).then(
+        job = run.click(lambda: (*busy(True), None), None, [run, cancel, download_all], queue=False, **private).then(
             run_ui, [editor, use_mask_file, mask_file, picker, strategy],
-            [gallery, table, downloads, download_all, chosen, versus, slider, last_run, status],
+            [gallery, table, downloads, chosen, versus, slider, last_run, status],
             show_progress_on=[status], **inference, **private)
         job.then(lambda: busy(False), None, [run, cancel], queue=False, **private)
+        job.success(zip_results, last_run, download_all, **private)
         cancel.click(lambda: (*busy(False), "Cancelled."), None, [run, cancel, status], cancels=[job], queue=False,
                      **private)
         api_inpaint.click(inpaint_files, [api_image, api_mask, api_model, strategy], api_result, api_name="inpaint", **inference)
@@ -582,7 +652,7 @@ def build_app() -> gr.Blocks:
         for button, operation in ((grow, "grow"), (shrink, "shrink"), (invert, "invert"), (clear, "clear")):
             button.click(edit_mask, [editor, use_mask_file, mask_file, gr.State(operation), pixels], photo_outputs, **private)
         use_mask_file.change(lambda on: gr.update(visible=on), use_mask_file, mask_file, **private)
-        editor.upload(lambda: None, None, original, **private)
+        editor.upload(on_upload, editor, [original, editor], **private)
         add.click(add_model, [extra, picker], [picker, extra], **private)
         extra.submit(add_model, [extra, picker], [picker, extra], **private)
     return demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)

@@ -73,8 +73,10 @@ def _painted(layer: ImageLike, index: int) -> np.ndarray:
             return layer > 127
         raise InputError(f"layer {index} must be H×W×4 (RGBA), H×W×3 or H×W, got shape {layer.shape}")
     pil = open_image(layer, what=f"layer {index}") if not isinstance(layer, Image.Image) else layer
-    if "A" in pil.getbands() or "transparency" in pil.info:
-        return np.asarray(pil.convert("RGBA"))[..., 3] > 0
+    if "A" in pil.getbands():
+        return np.asarray(pil.getchannel("A")) > 0
+    if "transparency" in pil.info:
+        return np.asarray(pil.convert("RGBA").getchannel("A")) > 0
     return np.asarray(pil.convert("L")) > 127
 
 

@@ -270,9 +270,11 @@ def test_mask_buttons_combine_painted_layers_and_mask_image():
     bottom = Image.fromarray(np.where(hole & ~top, 255, 0).astype(np.uint8))  # white = hole
 
     def run(operation, pixels=0, use_mask=True):
-        editor, use, mask_image = app.edit_mask(value, use_mask, bottom, operation, pixels)
+        update, use, mask_image = app.edit_mask(value, use_mask, bottom, operation, pixels)
+        editor = update["value"]
         # The result goes back in the editor, as one layer over the photo (files, with the composite).
         assert use is False and mask_image is None and len(editor["layers"]) == 1
+        assert update["brush"].default_size == app.brush_for(background.size).default_size
         np.testing.assert_array_equal(np.asarray(Image.open(editor["background"]).convert("RGB")),
                                       np.asarray(background.convert("RGB")))
         assert Image.open(editor["composite"]).size == background.size
@@ -292,16 +294,30 @@ def test_mask_buttons_combine_painted_layers_and_mask_image():
 
 def test_use_result_then_revert_restores_the_first_photo():
     run = {"photo": "first.png", "results": {"opencv-telea": "telea.png"}}
-    editor, use_mask, mask, original = app.use_result(run, "opencv-telea", None)
+    update, use_mask, mask, original = app.use_result(run, "opencv-telea", None)
+    editor = update["value"]
     assert editor == {"background": "telea.png", "layers": [], "composite": "telea.png"} and original == "first.png"
     assert use_mask is False and mask is None  # a fresh photo, nothing painted
     second_run = {"photo": "telea.png", "results": {"opencv-ns": "ns.png"}}
-    editor, _, _, original = app.use_result(second_run, "opencv-ns", original)
-    assert editor["background"] == "ns.png" and original == "first.png"  # still the first photo
-    editor, _, _, original = app.revert(original, second_run)
-    assert editor["background"] == "first.png" and not editor["layers"] and original is None
+    update, _, _, original = app.use_result(second_run, "opencv-ns", original)
+    assert update["value"]["background"] == "ns.png" and original == "first.png"  # still the first photo
+    update, _, _, original = app.revert(original, second_run)
+    assert update["value"]["background"] == "first.png" and not update["value"]["layers"] and original is None
     with pytest.raises(app.gr.Error, match="no result yet"):
         app.use_result(None, None, None)
+
+
+def test_the_brush_is_sized_to_the_photo(tmp_path):
+    big, small = tmp_path / "big.png", tmp_path / "small.png"
+    Image.new("RGB", (3000, 2000)).save(big)
+    Image.new("RGB", (256, 200)).save(small)
+    big_update, _, _ = app._fresh_photo(str(big))
+    small_update, _, _ = app._fresh_photo(str(small))
+    assert big_update["brush"].default_size == 50 and small_update["brush"].default_size == 5
+    _, update = app.on_upload({"background": Image.new("RGBA", (4000, 3000)), "layers": [], "composite": None})
+    assert update["brush"].default_size == 75 and update["brush"].colors == app.BRUSH_COLORS
+    # an upload the editor could not read leaves no background: the default brush, no error
+    assert app.on_upload(None)[1]["brush"].default_size == app.EXAMPLE_BRUSH_RADIUS
 
 
 def test_add_model_appends_a_choice_and_selects_it():
@@ -343,12 +359,15 @@ def test_fill_keeps_good_results_beside_a_failure_zips_them_and_compares_any_two
     layer = np.asarray(Image.open(EXAMPLE_MASK))
     value = {"background": background, "layers": [layer], "composite": None}
     out = app.run_ui(value, False, None, ["opencv-telea", "no-such-model", "opencv-ns"], "auto", progress=None)
-    gallery, table, downloads, archive, chosen, versus, view, run, status = out
+    gallery, table, downloads, chosen, versus, view, run, status = out
+    archive = app.zip_results(run)  # Fill's follow-up step
     assert list(run["results"]) == ["opencv-telea", "opencv-ns"] and len(downloads) == 2
     assert [row[-1] for row in table][0::2] == ["ok", "ok"] and "unknown model 'no-such-model'" in table[1][-1]
     assert "no-such-model" in status and "failed" in status
     with zipfile.ZipFile(archive) as z:
-        assert sorted(z.namelist()) == ["masked-input.png", "opencv-ns.png", "opencv-telea.png", "photo.png"]
+        assert sorted(z.namelist()) == ["mask.png", "opencv-ns.png", "opencv-telea.png", "photo.png"]
+        np.testing.assert_array_equal(np.asarray(Image.open(z.open("mask.png"))) > 0,
+                                      app.editing.mask_from_layers([layer], background.size))
         np.testing.assert_array_equal(np.asarray(Image.open(z.open("opencv-ns.png"))),
                                       np.asarray(Image.open(run["results"]["opencv-ns"])))
     assert chosen["choices"] == [app.ORIGINAL, "opencv-telea", "opencv-ns"] and versus["value"] == app.ORIGINAL
