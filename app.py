@@ -11,6 +11,7 @@ Settings by environment: ``INPAINTING_APP_MAX_MODELS`` (models kept loaded, defa
 """
 from __future__ import annotations
 
+import io
 import logging
 import math
 import os
@@ -415,10 +416,29 @@ def _photo_size(path: str) -> tuple[int, int] | None:
         return None
 
 
-def on_upload(editor: dict | None):
-    """A new photo: forget the previous original; a brush sized to the photo."""
-    background = (editor or {}).get("background")
-    return None, gr.update(brush=brush_for(background.size if background is not None else None))
+def _payload_size(payload, component: gr.ImageEditor | None = None) -> tuple[int, int] | None:
+    """The photo's size from the editor's value as sent (``preprocess=False``: nothing decoded but
+    the image header), or from a decoded value (a dict of PIL images)."""
+    payload = payload if isinstance(payload, dict) else getattr(payload, "model_dump", lambda: None)()
+    background = (payload or {}).get("background")
+    if isinstance(background, Image.Image):
+        return background.size
+    try:
+        if (payload or {}).get("id") and component is not None:  # the browser's edits wait in blob storage
+            cached = component.blob_storage.get(payload["id"])
+            if cached is not None and cached.background is not None:
+                with Image.open(io.BytesIO(cached.background)) as image:
+                    return image.size
+        path = background.get("path") if isinstance(background, dict) else None
+        return _photo_size(path) if path else None
+    except (OSError, UnidentifiedImageError, TypeError):
+        return None
+
+
+def on_upload(payload, component: gr.ImageEditor | None = None):
+    """A new photo: forget the previous original; a brush sized to the photo (from its header only:
+    the event must be quick, the editor waits for it before taking strokes)."""
+    return None, gr.update(brush=brush_for(_payload_size(payload, component)))
 
 
 def _fresh_photo(path: str) -> tuple:
@@ -553,6 +573,15 @@ class PhotoEditor(gr.ImageEditor):
             ) from None
 
 
+# At phone width the editor's tool palette floats over the left of the canvas, on the photo: there
+# the drawing area starts right of it, so the photo is fitted beside the palette, not under it.
+CSS = """
+@media (max-width: 640px) {
+  #editor .pixi-target { left: 50px !important; width: calc(100% - 50px) !important; }
+}
+"""
+
+
 def build_app() -> gr.Blocks:
     entries = inpainting.available_models()
     with gr.Blocks(title="Inpainting Hub", delete_cache=(3600, 3600)) as demo:
@@ -652,7 +681,9 @@ def build_app() -> gr.Blocks:
         for button, operation in ((grow, "grow"), (shrink, "shrink"), (invert, "invert"), (clear, "clear")):
             button.click(edit_mask, [editor, use_mask_file, mask_file, gr.State(operation), pixels], photo_outputs, **private)
         use_mask_file.change(lambda on: gr.update(visible=on), use_mask_file, mask_file, **private)
-        editor.upload(on_upload, editor, [original, editor], **private)
+        editor.upload(lambda payload: on_upload(payload, editor), editor, [original, editor], preprocess=False,
+                      show_progress="hidden", queue=False,
+                      **private)
         add.click(add_model, [extra, picker], [picker, extra], **private)
         extra.submit(add_model, [extra, picker], [picker, extra], **private)
     return demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
@@ -660,5 +691,11 @@ def build_app() -> gr.Blocks:
 
 demo = build_app()
 
+
+def launch(**kwargs):
+    """Serve the app (``demo.launch`` with the app's CSS); keyword arguments go to ``launch``."""
+    return demo.launch(css=CSS, **kwargs)
+
+
 if __name__ == "__main__":
-    demo.launch()
+    launch()

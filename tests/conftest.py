@@ -31,7 +31,7 @@ def app_url():
         sys.path.insert(0, root)
     import app
 
-    _, url, _ = app.demo.launch(
+    _, url, _ = app.launch(
         server_name="127.0.0.1", server_port=_free_port(), prevent_thread_lock=True, quiet=True, show_error=False
     )
     yield url

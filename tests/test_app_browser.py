@@ -232,3 +232,76 @@ def test_example_and_grow_show_the_mask_over_the_photo_and_fill_uses_it(app_url,
     _assert_drawn_where_expected(page, shown_grown, _expected_on_canvas(grown, shown.shape, place), "the grown mask", area)
     assert shown_grown.sum() > 1.5 * shown.sum()
     page.close()
+
+
+def test_phone_width_large_photo_palette_beside_the_photo_and_brush_sized_to_it(app_url, browser, tmp_path):
+    """At phone width (390 px) the tool palette does not cover the photo, and on a 2400×1600 photo
+    the default brush paints a stroke about 1/20 of the photo's short side wide (its radius is
+    1/40 of it), not Gradio's fixed 25 px."""
+    import app
+    from skimage import data
+
+    photo = np.asarray(Image.fromarray(data.chelsea()).resize((2400, 1600), Image.Resampling.BICUBIC))
+    photo_path = tmp_path / "large.png"
+    Image.fromarray(photo).save(photo_path)
+    h, w = photo.shape[:2]
+    radius = app.brush_for((w, h)).default_size
+    assert radius == 40
+
+    page = browser.new_page(viewport={"width": 390, "height": 844}, accept_downloads=True)
+    page.goto(app_url)
+    upload = page.locator('#editor button[aria-label="Upload"]')
+    sync_api.expect(upload).to_be_visible(timeout=20_000)
+    page.wait_for_timeout(1000)
+    with page.expect_file_chooser() as chooser:
+        upload.click()
+    chooser.value.set_files(str(photo_path))
+    sync_api.expect(page.locator('#editor button[aria-label="Show Layers"]')).to_be_visible(timeout=20_000)
+    brush_size = page.locator('#editor button[aria-label="Brush Size"]')
+    if not brush_size.is_visible():
+        page.locator('#editor button[aria-label="Brush"]').click()
+    sync_api.expect(brush_size).to_be_visible()
+    # The brush sized to the photo arrives a moment after the photo (the upload event): the editor's
+    # size slider shows it.
+    for _ in range(60):
+        page.wait_for_timeout(500)
+        brush_size.click()
+        sizes = [el.input_value() for el in page.locator("#editor input[type=range]").all()]
+        brush_size.click()
+        if sizes == [str(radius)]:
+            break
+    assert sizes == [str(radius)], f"the editor's brush size is {sizes}, not {radius}"
+
+    zoom = page.locator("#editor .zoom-number span")
+    sync_api.expect(zoom).to_have_text(re.compile(r"\d+%"))
+    scale = int(zoom.inner_text().rstrip("%")) / 100
+    box = page.locator("#editor canvas").first.bounding_box()
+    left, top = box["x"] + (box["width"] - w * scale) / 2, box["y"] + (box["height"] - h * scale) / 2
+    palette = page.locator("#editor .toolbar-wrap").first.bounding_box()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("#editor").screenshot(path=str(ARTIFACTS / "editor_phone_width.png"))
+    assert palette["x"] + palette["width"] <= left + 1, (palette, left)  # the palette is left of the photo
+
+    # One horizontal stroke through the middle; Fill with Telea; the filled band is the stroke.
+    y = 0.5 * h
+    page.mouse.move(left + 0.3 * w * scale, top + y * scale)
+    page.mouse.down()
+    for x in np.linspace(0.3, 0.7, 15)[1:]:
+        page.mouse.move(left + x * w * scale, top + y * scale)
+    page.mouse.up()
+    page.wait_for_timeout(2500)  # the stroke's uploads
+    for checkbox in page.locator("#models label").all():
+        checkbox.locator("input").set_checked(checkbox.inner_text().split(":")[0].strip() == "opencv-telea")
+    page.click("#run")
+    links = page.locator("#downloads a[download]")
+    sync_api.expect(links).to_have_count(1, timeout=120_000)
+    # the link's file (a click at phone width may land under the page's own overlays in headless mode)
+    response = page.request.get(links.first.get_attribute("href"))
+    assert response.ok
+    path = tmp_path / "result.png"
+    path.write_bytes(response.body())
+    changed = (np.asarray(Image.open(path).convert("RGB")) != photo).any(-1)
+    rows = changed[:, int(0.45 * w):int(0.55 * w)].mean(axis=1) > 0.5  # the stroke's middle
+    width = rows.sum()
+    assert 1.3 * radius < width < 3 * radius, f"stroke {width} px wide for a brush radius of {radius} px"
+    page.close()
