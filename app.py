@@ -271,8 +271,10 @@ def inpaint_files(image_file: str | None, mask_file: str | None, model: str, str
         try:
             with Image.open(image_file) as header:
                 _check_pixels(header.size)
-        except Image.DecompressionBombError as err:
-            raise inpainting.InputError(f"the image is too large: {err}") from None
+        except Image.DecompressionBombError:
+            raise inpainting.InputError(
+                f"the image is refused: its header declares more than {2 * (Image.MAX_IMAGE_PIXELS or 0) / 1e6:.0f} "
+                f"megapixels (a decompression bomb?); accepted: photos up to {MAX_PIXELS / 1e6:.0f} megapixels") from None
         except OSError:
             pass  # not an image: load_image below says so clearly
         photo = load_image(image_file).pil
@@ -566,7 +568,12 @@ class PhotoEditor(gr.ImageEditor):
             if payload is not None and payload.id is None and payload.layers:
                 payload = payload.model_copy(update={"layers": [self._with_alpha(layer) for layer in payload.layers]})
             return super().preprocess(payload)
-        except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as err:
+        except Image.DecompressionBombError:
+            raise gr.Error(
+                f"the photo or a mask layer is refused: its header declares more than "
+                f"{2 * (Image.MAX_IMAGE_PIXELS or 0) / 1e6:.0f} megapixels (a decompression bomb?); accepted: photos up "
+                f"to {MAX_PIXELS / 1e6:.0f} megapixels", print_exception=False) from None
+        except (UnidentifiedImageError, OSError) as err:
             raise gr.Error(
                 f"the photo or a mask layer is not a readable image ({err.__class__.__name__}); "
                 "accepted: PNG, JPEG, WebP, BMP, TIFF", print_exception=False,

@@ -176,7 +176,16 @@ COMPARE_CASES = {
     "grey picture as a layer": (lambda d: editor_value(EXAMPLE, d / "grey-layer.png"), ["opencv-telea"], "the mask is empty"),
     "blank canvas (failed upload)": (lambda d: editor_value(d / "blank-canvas.png", EXAMPLE_MASK), ["opencv-telea"],
                                      "the photo is blank"),
+    "decompression bomb": (lambda d: editor_value(_png_header_only(d / "bomb.png", 20_000, 20_000), EXAMPLE_MASK),
+                           ["opencv-telea"], "is refused: its header declares more than"),
+    "truncated photo": (lambda d: editor_value(_truncated(d), EXAMPLE_MASK), ["opencv-telea"], "not a readable image"),
 }
+
+
+def _truncated(folder: Path) -> Path:
+    path = folder / "truncated.png"
+    path.write_bytes(EXAMPLE.read_bytes()[:200])
+    return path
 
 
 @pytest.mark.parametrize("case", list(COMPARE_CASES))
@@ -376,3 +385,90 @@ def test_fill_keeps_good_results_beside_a_failure_zips_them_and_compares_any_two
     assert app.choose_result(run, "opencv-ns", app.ORIGINAL) == (run["photo"], run["results"]["opencv-ns"])
     with pytest.raises(app.gr.Error, match="pick a result"):
         app.use_result(run, app.ORIGINAL, None)
+
+
+# ------------------------------------------------------------------------------ the bad-input matrix
+# The same bad files through the three interfaces: the library (InputError / WeightsError naming the
+# file), the command line (exit 1, a message, no traceback) and the API (/inpaint through
+# gradio_client: a short message without server paths). Each case: (image, mask, model, message).
+
+def _png_header_only(path: Path, width: int, height: int) -> Path:
+    """A PNG whose header declares ``width``×``height`` (a decompression bomb) and holds no pixels."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b""))
+    return path
+
+
+@pytest.fixture(scope="module")
+def matrix_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("matrix")
+    size = Image.open(EXAMPLE).size
+    (folder / "empty.png").write_bytes(b"")
+    (folder / "text.png").write_text("this is text, not a picture")
+    (folder / "truncated.png").write_bytes(EXAMPLE.read_bytes()[:200])
+    _png_header_only(folder / "bomb.png", 20_000, 20_000)  # 400 MP declared: over Pillow's bomb limit
+    Image.new("L", size, 255).save(folder / "all-hole.png")
+    broken = folder / "corrupt-weights"
+    inpainting.create_model("pconv-unet", "tiny").save_pretrained(broken)
+    (broken / "model.safetensors").write_bytes(b"truncated")
+    return folder
+
+
+MATRIX = {
+    "empty image file": ("empty.png", EXAMPLE_MASK, "opencv-telea", "empty.png", "not a readable image"),
+    "non-image file": ("text.png", EXAMPLE_MASK, "opencv-telea", "text.png", "not a readable image"),
+    "truncated image": ("truncated.png", EXAMPLE_MASK, "opencv-telea", "truncated.png", "not a readable image"),
+    "decompression bomb": ("bomb.png", EXAMPLE_MASK, "opencv-telea", "bomb.png", "is refused"),
+    "empty mask file": (EXAMPLE, "empty.png", "opencv-telea", "empty.png", "not a readable image"),
+    "all-hole mask": (EXAMPLE, "all-hole.png", "opencv-telea", "all-hole.png", "covers the whole"),
+    "corrupt weights": (EXAMPLE, EXAMPLE_MASK, "corrupt-weights", "model.safetensors", "corrupt|not a valid|truncated"),
+}
+
+
+def _matrix_case(folder: Path, case: str):
+    image, mask, model, names, message = MATRIX[case]
+    resolve = lambda f: Path(f) if Path(f).is_absolute() else folder / f  # noqa: E731
+    model = str(folder / model) if (folder / model).is_dir() else model
+    return resolve(image), resolve(mask), model, names, message
+
+
+@pytest.mark.parametrize("case", list(MATRIX))
+def test_bad_input_matrix_library(matrix_files, case):
+    import re
+
+    image, mask, model, names, message = _matrix_case(matrix_files, case)
+    with pytest.raises((inpainting.InputError, inpainting.WeightsError)) as info:
+        inpainting.inpaint(inpainting.load_model(model, device="cpu"), image, mask)
+    assert re.search(message, str(info.value)) and names in str(info.value), str(info.value)
+
+
+@pytest.mark.parametrize("case", list(MATRIX))
+def test_bad_input_matrix_cli(matrix_files, case, tmp_path, capsys):
+    import re
+
+    from inpainting.__main__ import main
+
+    image, mask, model, names, message = _matrix_case(matrix_files, case)
+    code = main(["--model", model, "--image", str(image), "--mask", str(mask), "--output", str(tmp_path / "out.png")])
+    err = capsys.readouterr().err
+    assert code == 1 and re.search(message, err) and names in err and "Traceback" not in err, err
+    assert not (tmp_path / "out.png").exists()
+
+
+@pytest.mark.parametrize("case", list(MATRIX))
+def test_bad_input_matrix_api(client, matrix_files, case):
+    import re
+
+    image, mask, model, names, message = _matrix_case(matrix_files, case)
+    with pytest.raises(AppError) as info:
+        client.predict(handle_file(str(image)), handle_file(str(mask)), model, "auto", api_name="/inpaint")
+    text = str(info.value)
+    assert re.search(message, text), text
+    assert len(text) < 400 and tempfile.gettempdir() not in text and str(matrix_files) not in text
+    assert client.predict(api_name="/models")  # still serving
