@@ -641,3 +641,22 @@ def test_a_shipped_recipe_without_its_data_names_the_folder(tmp_path, capsys):
     assert cli.main(["--recipe", "pconv-unet-celeba", "--data-root", str(tmp_path / "nowhere"), "--steps", "2",
                      "--out", str(tmp_path / "out"), "--device", "cpu", "--no-progress"]) == 2
     assert str(tmp_path / "nowhere" / "celeba" / "train") in capsys.readouterr().err
+
+
+def test_auto_precision_is_bf16_only_where_the_cpu_has_it(monkeypatch, data_dir, tmp_path, capsys):
+    import train.trainer as trainer_module
+
+    assert trainer_module.resolve_precision("no", "cpu") == "no"
+    assert trainer_module.resolve_precision("fp16", "cpu") == "fp16"
+    for native, expected in ((True, "bf16"), (False, "no")):
+        monkeypatch.setattr(trainer_module, "cpu_has_native_bf16", lambda: native)
+        assert trainer_module.resolve_precision("auto", "cpu") == expected
+    # the command line's default is auto, and the card records what it became
+    monkeypatch.setattr(trainer_module, "cpu_has_native_bf16", lambda: False)
+    import train.recipes as recipes_module
+
+    monkeypatch.setitem(recipes_module.RECIPES, "test-recipe", _recipe())
+    out = tmp_path / "run"
+    assert cli.main(["--recipe", "test-recipe", "--data", str(data_dir), "--out", str(out), "--steps", "1",
+                     "--batch-size", "2", "--device", "cpu", "--no-progress", "--val-images", "2"]) == 0
+    assert json.loads((out / "config.json").read_text())["inpainting_hub"]["precision"] == "no"

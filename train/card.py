@@ -32,6 +32,7 @@ def metadata(trainer: "Trainer") -> dict[str, Any]:
         "recipe": recipe.name,
         "preset": recipe.preset,
         "command": options.command or command_line(),
+        "precision": trainer.precision,
         "steps": trainer.step,
         "wall_time_s": round(trainer.wall_time, 1),
         "metrics": {k: round(v, 5) for k, v in trainer.metrics.items()},

@@ -27,6 +27,10 @@ from train.trainer import CheckpointError, TrainOptions, Trainer
 
 __all__ = ["build_parser", "main"]
 
+#: ``--mixed-precision`` when neither the command line nor a shipped recipe says: bf16 where the
+#: hardware has it (an equal-wall-time A/B on this CPU: docs/measurements/05-cpu-training-precision.md).
+DEFAULT_PRECISION = "auto"
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -77,9 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--no-perceptual", action="store_true", help="train without the VGG-16 perceptual/style terms")
     run = parser.add_argument_group("run")
     run.add_argument("--device", default="auto", help="auto, cpu or cuda (multi-GPU: accelerate launch)")
-    run.add_argument("--mixed-precision", choices=("no", "fp16", "bf16"),
-                     help="autocast precision (bf16 is several times faster on CPUs with AVX-512 BF16) "
-                          "(default: the shipped recipe's, else no)")
+    run.add_argument("--mixed-precision", choices=("auto", "no", "fp16", "bf16"),
+                     help="autocast precision; auto: bf16 on a GPU that supports it and on a CPU with native bf16 "
+                          "(AVX-512 BF16, AMX), else no (default: the shipped recipe's, else auto)")
     run.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
                      help="channels-last memory layout for weights and batches")
     run.add_argument("--seed", type=int, default=0)
@@ -183,7 +187,7 @@ def _resolve_run(args: argparse.Namespace, recipe) -> dict:
         mask_dir=args.mask_dir or (run and run.mask_dir and str(root / run.mask_dir)) or None,
         steps=pick(args.steps, run and run.steps, None),
         max_minutes=pick(args.max_minutes, run and run.max_minutes, None),
-        mixed_precision=pick(args.mixed_precision, run and run.mixed_precision, "no"),
+        mixed_precision=pick(args.mixed_precision, run and run.mixed_precision, DEFAULT_PRECISION),
         channels_last=pick(args.channels_last, run and run.channels_last, False),
         freeze_encoder_norm=pick(args.freeze_encoder_norm, run and run.freeze_encoder_norm, False),
         val_every=pick(args.val_every, run and run.val_every, 500),

@@ -74,7 +74,8 @@ class TrainOptions:
             (e.g. ``{"ssim": 1.0, "tv": 0}``).
         steps: optimisation steps (wins over ``epochs``); epochs: passes over the data.
         max_minutes: time budget of this invocation; the run stops cleanly and saves the model.
-        device: ``auto``, ``cpu`` or ``cuda``; mixed_precision: ``no``, ``fp16`` or ``bf16``.
+        device: ``auto``, ``cpu`` or ``cuda``; mixed_precision: ``no``, ``fp16``, ``bf16`` or ``auto``
+            (:func:`resolve_precision`: bf16 where the hardware computes it natively, else no).
         channels_last: keep the model's weights and the batches in channels-last memory layout.
         seed: seeds the model initialisation, the data order, crops, augmentations and masks.
         resume: continue from ``out/training/checkpoint.pt``.
@@ -149,6 +150,27 @@ def apply_overrides(recipe: Recipe, options: TrainOptions) -> Recipe:
 
 
 # --------------------------------------------------------------------------- helpers
+def cpu_has_native_bf16() -> bool:
+    """Whether this CPU computes bf16 natively (AVX-512 BF16 or AMX; Linux /proc/cpuinfo flags)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return " avx512_bf16" in flags or " amx_bf16" in flags
+
+
+def resolve_precision(requested: str, device: str = "auto") -> str:
+    """The autocast precision for ``requested``: ``"auto"`` is bf16 on a CUDA GPU that supports it
+    and on a CPU with native bf16 (on this project's 2-core AVX-512 BF16 CPU, bf16 autocast trained
+    as well as float32 at equal wall time: docs/measurements/05-cpu-training-precision.md), else
+    ``"no"``; anything else is returned unchanged."""
+    if requested != "auto":
+        return requested
+    on_cuda = device.startswith("cuda") or (device == "auto" and torch.cuda.is_available())
+    if on_cuda:
+        return "bf16" if torch.cuda.is_bf16_supported() else "no"
+    return "bf16" if cpu_has_native_bf16() else "no"
+
 def _requires_grad(module: nn.Module, flag: bool) -> None:
     for param in module.parameters():
         param.requires_grad_(flag)
@@ -223,7 +245,14 @@ class Trainer:
             raise ValueError(f"unknown device {options.device!r}; accepted: auto, cpu, cuda")
         if options.device.startswith("cuda") and not torch.cuda.is_available():
             raise ValueError(f"device {options.device!r} requested but CUDA is not available here; use cpu")
-        self.accelerator = Accelerator(cpu=options.device == "cpu", mixed_precision=options.mixed_precision)
+        self.precision = resolve_precision(options.mixed_precision, options.device)
+        from accelerate.state import AcceleratorState
+
+        if AcceleratorState._shared_state.get("_mixed_precision", self.precision) != self.precision:
+            # accelerate keeps one precision per process; a later run in the same process (a notebook,
+            # the tests) may ask for another. The process group (PartialState) is kept.
+            AcceleratorState._reset_state()
+        self.accelerator = Accelerator(cpu=options.device == "cpu", mixed_precision=self.precision)
         acc = self.accelerator
         self.device = acc.device
         self._seed_everything(options.seed)
