@@ -5,13 +5,18 @@ from __future__ import annotations
 import os
 import random
 from pathlib import Path
-from typing import Any
+import json
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
+if TYPE_CHECKING:
+    from train.recipes import Recipe
+    from train.trainer import Trainer
+
 __all__ = ["CHECKPOINT_NAME", "CHECKPOINT_VERSION", "CheckpointError", "save_checkpoint", "load_checkpoint",
-           "rng_state", "set_rng_state"]
+           "rng_state", "set_rng_state", "trainer_state", "restore_trainer", "resumable_recipes"]
 
 CHECKPOINT_NAME = "checkpoint.pt"
 CHECKPOINT_VERSION = 1
@@ -73,3 +78,73 @@ def set_rng_state(state: dict[str, Any]) -> None:
 
 def _to_tuple(value):
     return tuple(_to_tuple(v) for v in value) if isinstance(value, (list, tuple)) else value
+
+
+# ------------------------------------------------------------------ a trainer's state
+def trainer_state(trainer: "Trainer") -> dict[str, Any]:
+    """Everything a resumed run needs: weights, optimisers, schedules, counters, history, RNG states."""
+    state = {
+        "version": CHECKPOINT_VERSION,
+        "recipe": trainer.recipe.name,
+        "architecture": trainer.recipe.architecture,
+        "preset": trainer.recipe.preset,
+        "step": trainer.step,
+        "total_steps": trainer.total_steps,
+        "wall_time": trainer.wall_time,
+        "images_seen": trainer.images_seen,
+        "metrics": dict(trainer.metrics),
+        "history": json.dumps(trainer.history),
+        "commands": json.dumps(trainer.commands),
+        "model": trainer.net.state_dict(),
+        "optimizer": trainer.optimizer.state_dict(),
+        "scheduler": trainer.scheduler.state_dict(),
+        "rng": rng_state(),
+    }
+    if trainer.discriminator is not None:
+        state["discriminator"] = trainer.accelerator.unwrap_model(trainer.discriminator).state_dict()
+        state["d_optimizer"] = trainer.d_optimizer.state_dict()
+        state["d_scheduler"] = trainer.d_scheduler.state_dict()
+    return state
+
+
+def resumable_recipes(recipe: "Recipe") -> set[str]:
+    """Recipe names whose checkpoint this run may resume: itself, the stages it continues (a shipped
+    recipe's ``NAME:STAGE`` chain) and the recipe it derives from (runs started before the chain)."""
+    names = {recipe.name, recipe.base}
+    while recipe.shipped is not None and recipe.shipped.continues:
+        from train.recipes import get_recipe
+
+        recipe = get_recipe(recipe.shipped.continues)
+        names |= {recipe.name, recipe.base}
+    return names - {""}
+
+
+def restore_trainer(trainer: "Trainer", state: dict[str, Any]) -> None:
+    """Put ``state`` (:func:`trainer_state`) back into ``trainer``, refusing another recipe's checkpoint."""
+    if state["recipe"] not in resumable_recipes(trainer.recipe) or state["preset"] != trainer.recipe.preset:
+        raise CheckpointError(f"{trainer.checkpoint_path} is from recipe {state['recipe']!r} preset "
+                              f"{state['preset']!r}, not {trainer.recipe.name!r} preset {trainer.recipe.preset!r}")
+    try:
+        trainer.net.load_state_dict(state["model"])
+    except RuntimeError as err:
+        raise CheckpointError(f"{trainer.checkpoint_path} does not fit this model (other model options?): {err}") from err
+    trainer.optimizer.load_state_dict(state["optimizer"])
+    trainer.scheduler.load_state_dict(state["scheduler"])
+    if trainer.options.lr is not None:
+        # An explicit --lr on resume wins over the learning rate saved in the optimiser state
+        # (the schedule's decays already passed still apply).
+        trainer.scheduler.base_lrs = [trainer.options.lr] * len(trainer.optimizer.param_groups)
+        passed = sum(1 for m in trainer.scheduler.milestones.elements() if m <= trainer.scheduler.last_epoch)
+        for group in trainer.optimizer.param_groups:
+            group["initial_lr"] = trainer.options.lr
+            group["lr"] = trainer.options.lr * trainer.recipe.optimizer.lr_gamma ** passed
+    if trainer.discriminator is not None:
+        trainer.accelerator.unwrap_model(trainer.discriminator).load_state_dict(state["discriminator"])
+        trainer.d_optimizer.load_state_dict(state["d_optimizer"])
+        trainer.d_scheduler.load_state_dict(state["d_scheduler"])
+    trainer.step, trainer.wall_time = int(state["step"]), float(state["wall_time"])
+    trainer.images_seen = int(state.get("images_seen", 0))
+    trainer.metrics = dict(state.get("metrics", {}))
+    trainer.history = json.loads(state.get("history", "[]"))
+    trainer.commands = json.loads(state.get("commands", "[]"))
+    set_rng_state(state["rng"])

@@ -22,8 +22,6 @@ Output folder layout (``--out DIR``)::
 from __future__ import annotations
 
 import json
-import math
-import os
 import random
 import time
 import warnings
@@ -41,14 +39,15 @@ from inpainting.metrics import composite, evaluate_batch
 from train.data import (DataError, InpaintingDataset, describe_source, MaskSpec, build_augmentation, build_mask_sampler,
                         make_loader, open_source)
 from train.discriminators import create_discriminator
-from train.losses import ADVERSARIAL, LOSSES, MissingWeightsError, VGG16Features, feature_matching_loss
+from train.losses import ADVERSARIAL, LOSSES, MissingWeightsError, VGG16Features
 from train import card
-from train.checkpoint import (CHECKPOINT_NAME, CHECKPOINT_VERSION, CheckpointError, load_checkpoint, rng_state,
-                              save_checkpoint, set_rng_state)
-from train.recipes import LossTerm, OptimizerSpec, Phase, Recipe, get_recipe
+from train.checkpoint import (CHECKPOINT_NAME, CheckpointError, load_checkpoint, restore_trainer, save_checkpoint,
+                              trainer_state)
+from train.recipes import OptimizerSpec, Phase, Recipe
+from train.step import set_requires_grad, train_step
 
 __all__ = ["OPTIMIZERS", "TrainOptions", "Trainer", "CheckpointError", "save_checkpoint", "load_checkpoint",
-           "apply_overrides"]  # checkpoint I/O lives in train.checkpoint, the model card in train.card
+           "apply_overrides"]  # checkpoint I/O and resume in train.checkpoint, the step in train.step, the card in train.card
 
 OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
     "adam": torch.optim.Adam,
@@ -170,10 +169,6 @@ def resolve_precision(requested: str, device: str = "auto") -> str:
     if on_cuda:
         return "bf16" if torch.cuda.is_bf16_supported() else "no"
     return "bf16" if cpu_has_native_bf16() else "no"
-
-def _requires_grad(module: nn.Module, flag: bool) -> None:
-    for param in module.parameters():
-        param.requires_grad_(flag)
 
 
 def _make_optimizer(spec: OptimizerSpec, params) -> torch.optim.Optimizer:
@@ -299,7 +294,7 @@ class Trainer:
             self._init_from(options.init_from)
         self.frozen_norms = self._find_encoder_norms() if options.freeze_encoder_norm else []
         for module in self.frozen_norms:
-            _requires_grad(module, False)
+            set_requires_grad(module, False)
         multiple = int(getattr(self.model, "pad_multiple", 1) or 1)
         if recipe.size % multiple:
             raise ValueError(f"--size {recipe.size} is not a multiple of {multiple}, which {recipe.architecture} "
@@ -434,66 +429,11 @@ class Trainer:
         return self.accelerator.unwrap_model(module)
 
     def state_dict(self) -> dict[str, Any]:
-        state = {
-            "version": CHECKPOINT_VERSION,
-            "recipe": self.recipe.name,
-            "architecture": self.recipe.architecture,
-            "preset": self.recipe.preset,
-            "step": self.step,
-            "total_steps": self.total_steps,
-            "wall_time": self.wall_time,
-            "images_seen": self.images_seen,
-            "metrics": dict(self.metrics),
-            "history": json.dumps(self.history),
-            "commands": json.dumps(self.commands),
-            "model": self.net.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "scheduler": self.scheduler.state_dict(),
-            "rng": rng_state(),
-        }
-        if self.discriminator is not None:
-            state["discriminator"] = self._unwrap(self.discriminator).state_dict()
-            state["d_optimizer"] = self.d_optimizer.state_dict()
-            state["d_scheduler"] = self.d_scheduler.state_dict()
-        return state
-
-    def _same_run(self) -> set[str]:
-        """Recipe names whose checkpoint this run may resume: itself, the stages it continues (a shipped
-        recipe's ``NAME:STAGE`` chain) and the recipe it derives from (runs started before the chain)."""
-        names, recipe = {self.recipe.name, self.recipe.base}, self.recipe
-        while recipe.shipped is not None and recipe.shipped.continues:
-            recipe = get_recipe(recipe.shipped.continues)
-            names |= {recipe.name, recipe.base}
-        return names - {""}
+        """Everything a resumed run needs (:func:`train.checkpoint.trainer_state`)."""
+        return trainer_state(self)
 
     def _restore(self, state: dict[str, Any]) -> None:
-        if state["recipe"] not in self._same_run() or state["preset"] != self.recipe.preset:
-            raise CheckpointError(f"{self.checkpoint_path} is from recipe {state['recipe']!r} preset "
-                                  f"{state['preset']!r}, not {self.recipe.name!r} preset {self.recipe.preset!r}")
-        try:
-            self.net.load_state_dict(state["model"])
-        except RuntimeError as err:
-            raise CheckpointError(f"{self.checkpoint_path} does not fit this model (other model options?): {err}") from err
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.scheduler.load_state_dict(state["scheduler"])
-        if self.options.lr is not None:
-            # An explicit --lr on resume wins over the learning rate saved in the optimiser state
-            # (the schedule's decays already passed still apply).
-            self.scheduler.base_lrs = [self.options.lr] * len(self.optimizer.param_groups)
-            passed = sum(1 for m in self.scheduler.milestones.elements() if m <= self.scheduler.last_epoch)
-            for group in self.optimizer.param_groups:
-                group["initial_lr"] = self.options.lr
-                group["lr"] = self.options.lr * self.recipe.optimizer.lr_gamma ** passed
-        if self.discriminator is not None:
-            self._unwrap(self.discriminator).load_state_dict(state["discriminator"])
-            self.d_optimizer.load_state_dict(state["d_optimizer"])
-            self.d_scheduler.load_state_dict(state["d_scheduler"])
-        self.step, self.wall_time = int(state["step"]), float(state["wall_time"])
-        self.images_seen = int(state.get("images_seen", 0))
-        self.metrics = dict(state.get("metrics", {}))
-        self.history = json.loads(state.get("history", "[]"))
-        self.commands = json.loads(state.get("commands", "[]"))
-        set_rng_state(state["rng"])
+        restore_trainer(self, state)
 
     def save_checkpoint(self) -> Path | None:
         """Write the resumable state (main process only)."""
@@ -509,92 +449,9 @@ class Trainer:
                 return phase
         return self.recipe.phases[-1]
 
-    def _discriminate(self, image, mask, condition):
-        return self.discriminator(image, mask, condition)
-
-    def train_step(self, batch: dict[str, torch.Tensor]) -> dict[str, float]:
-        """One optimisation step on ``batch`` (``image`` B×3×S×S, ``mask`` B×K×1×S×S); returns the logs
-        (detached 0-d tensors: reading them as numbers waits for the device, so the training loop
-        does that only at the log interval)."""
-        acc, recipe = self.accelerator, self.recipe
-        phase = self.phase_at(self.step)
-        k = batch["mask"].shape[1]
-        image = batch["image"].to(self.device).repeat_interleave(k, dim=0)
-        mask = batch["mask"].to(self.device).flatten(0, 1)
-        if self.options.channels_last:
-            image, mask = (t.contiguous(memory_format=torch.channels_last) for t in (image, mask))
-        corrupted = image * (1 - mask)
-        adv = recipe.adversarial
-        condition = corrupted if adv is not None and adv.conditional else None
-        single = acc.num_processes == 1
-        logs: dict[str, torch.Tensor] = {}
-
-        self._set_train_mode(phase.generator)
-        with torch.set_grad_enabled(phase.generator), acc.autocast():
-            out = self.model(corrupted, mask)
-        coarse, pred = (out[0].float(), out[1].float()) if isinstance(out, tuple) else (None, out.float())
-        fake = None
-        if self.discriminator is not None:
-            fake = composite(pred, image, mask) if adv.sees == "composite" else pred
-
-        if phase.generator:
-            # The reconstruction terms run in float32, outside autocast: in bf16 the SSIM window's
-            # E[x²] - E[x]² cancels (1 - SSIM of a nearly perfect fill came out above 1).
-            total = pred.new_zeros(())
-            for name, weight, fn in self.loss_terms:
-                value = fn(pred, image, mask)
-                logs[name] = value.detach()
-                total = total + weight * value
-                if coarse is not None:
-                    value = fn(coarse, image, mask)
-                    logs[f"coarse_{name}"] = value.detach()
-                    total = total + recipe.coarse_weight * weight * value
-            with acc.autocast():
-                if phase.adversarial:
-                    if single:
-                        _requires_grad(self.discriminator, False)
-                    real_features = []
-                    if adv.feature_matching:
-                        with torch.no_grad():
-                            _, real_features = self._discriminate(image, mask, condition)
-                    fake_logits, fake_features = self._discriminate(fake, mask, condition)
-                    adv_loss, adv_logs = self.strategy.generator_loss(fake_logits, mask=mask)
-                    total = total + adv.weight * adv_loss
-                    logs.update(adv_logs)
-                    if adv.feature_matching:
-                        fm = feature_matching_loss(fake_features, real_features)
-                        logs["feature_matching"] = fm.detach()
-                        total = total + adv.feature_matching * fm
-                    if single:
-                        _requires_grad(self.discriminator, True)
-            logs["g_loss"] = total.detach()
-            self.optimizer.zero_grad(set_to_none=True)
-            acc.backward(total)
-            self.optimizer.step()
-
-        if phase.discriminator:
-            real = image.detach().requires_grad_(self.strategy.needs_real_grad)
-            both = torch.cat([real, fake.detach()])
-            both_cond = None if condition is None else torch.cat([condition, condition])
-            with acc.autocast():
-                logits, _ = self._discriminate(both, torch.cat([mask, mask]), both_cond)
-                real_logits, fake_logits = _split(logits)
-                d_loss, d_logs = self.strategy.discriminator_loss(real_logits, fake_logits, real=real, mask=mask)
-            logs.update(d_logs)
-            logs["d_loss"] = d_loss.detach()
-            self.d_optimizer.zero_grad(set_to_none=True)
-            acc.backward(d_loss)
-            self.d_optimizer.step()
-
-        with warnings.catch_warnings():
-            # Schedules follow the global step, also through phases that leave an optimiser idle.
-            warnings.filterwarnings("ignore", message=r"Detected call of `lr_scheduler.step\(\)` before")
-            self.scheduler.step()
-            if self.d_scheduler is not None:
-                self.d_scheduler.step()
-        self.step += 1
-        self.images_seen += image.shape[0] * acc.num_processes
-        return logs
+    def train_step(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """One optimisation step (:func:`train.step.train_step`)."""
+        return train_step(self, batch)
 
     # ------------------------------------------------------------------ validation
     @torch.no_grad()
@@ -761,11 +618,3 @@ class _Stages(nn.Module):
 
     def forward(self, image, mask):
         return self.model.forward_stages(image, mask)
-
-
-def _split(logits):
-    """Split discriminator outputs of ``cat([real, fake])`` into the real and the fake halves."""
-    if isinstance(logits, (list, tuple)):
-        halves = [t.chunk(2, dim=0) for t in logits]
-        return [h[0] for h in halves], [h[1] for h in halves]
-    return logits.chunk(2, dim=0)
