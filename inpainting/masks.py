@@ -627,12 +627,9 @@ MASK_PRESETS: dict[str, MaskGenerator] = {
 
 def get_mask_generator(name: str) -> MaskGenerator:
     """The preset generator called ``name`` (see :data:`MASK_PRESETS`)."""
-    try:
-        return MASK_PRESETS[name]
-    except (KeyError, TypeError):
-        raise ValueError(
-            f"unknown mask generator {name!r}; known: {', '.join(sorted(MASK_PRESETS))}"
-        ) from None
+    from inpainting.registry import lookup
+
+    return lookup(MASK_PRESETS, name, "mask generator")
 
 
 # Mixtures for training models that are evaluated on the NVIDIA irregular masks. Training on the

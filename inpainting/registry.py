@@ -26,7 +26,27 @@ __all__ = [
     "get_architecture",
     "list_architectures",
     "create_model",
+    "UnknownNameError",
+    "lookup",
 ]
+
+
+class UnknownNameError(KeyError, ValueError):
+    """A name that a name-to-object table (masks, losses, optimisers, discriminators, ...) does not
+    hold. A ``KeyError`` and a ``ValueError``, so callers catching either see it."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; keep it readable
+        return str(self.args[0]) if self.args else ""
+
+
+def lookup(table, name, what: str, hint: str = ""):
+    """``table[name]``, or :class:`UnknownNameError` "unknown WHAT 'NAME'; known: A, B, ..." (the one
+    message shape of every name table in the project)."""
+    try:
+        return table[name]
+    except (KeyError, TypeError):
+        raise UnknownNameError(f"unknown {what} {name!r}; known: {', '.join(sorted(map(str, table)))}"
+                               + (f" ({hint})" if hint else "")) from None
 
 
 class UnknownArchitectureError(KeyError):

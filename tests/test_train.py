@@ -660,3 +660,25 @@ def test_auto_precision_is_bf16_only_where_the_cpu_has_it(monkeypatch, data_dir,
     assert cli.main(["--recipe", "test-recipe", "--data", str(data_dir), "--out", str(out), "--steps", "1",
                      "--batch-size", "2", "--device", "cpu", "--no-progress", "--val-images", "2"]) == 0
     assert json.loads((out / "config.json").read_text())["inpainting_hub"]["precision"] == "no"
+
+
+def test_every_name_table_refuses_an_unknown_name_the_same_way():
+    from inpainting.masks import get_mask_generator
+    from inpainting.registry import UnknownNameError
+    from train.data import build_augmentation
+    from train.discriminators import create_discriminator
+    from train.trainer import _make_optimizer
+
+    attempts = {
+        "mask generator": lambda: get_mask_generator("wavy"),
+        "augmentation": lambda: build_augmentation({"twirl": {}}),
+        "discriminator": lambda: create_discriminator("huge", image_size=32),
+        "optimiser": lambda: _make_optimizer(OptimizerSpec("adagrad"), [torch.zeros(1, requires_grad=True)]),
+        "recipe": lambda: get_recipe("no-such-recipe"),
+        "loss": lambda: get_recipe("glcic").with_losses({"nope": 1.0}),
+    }
+    for what, attempt in attempts.items():
+        with pytest.raises(UnknownNameError) as info:
+            attempt()
+        assert str(info.value).startswith(f"unknown {what} '") and "; known: " in str(info.value), str(info.value)
+        assert isinstance(info.value, KeyError) and isinstance(info.value, ValueError)

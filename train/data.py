@@ -29,6 +29,7 @@ from torchvision.transforms import v2
 from torchvision.transforms.v2 import functional as TF
 
 from inpainting.io import IMAGE_EXTENSIONS
+from inpainting.registry import lookup
 
 __all__ = [
     "IMAGE_EXTENSIONS",
@@ -198,10 +199,7 @@ AUGMENTATIONS: dict[str, Callable[..., Callable]] = {
 
 def build_augmentation(augment: dict[str, dict[str, Any]]) -> Callable[[torch.Tensor], torch.Tensor]:
     """``v2.Compose`` of the named :data:`AUGMENTATIONS` with their options, in order."""
-    unknown = sorted(set(augment) - set(AUGMENTATIONS))
-    if unknown:
-        raise KeyError(f"unknown augmentation(s) {', '.join(unknown)}; known: {', '.join(AUGMENTATIONS)}")
-    return v2.Compose([AUGMENTATIONS[name](**opts) for name, opts in augment.items()])
+    return v2.Compose([lookup(AUGMENTATIONS, name, "augmentation")(**opts) for name, opts in augment.items()])
 
 
 # --------------------------------------------------------------------------- masks

@@ -22,6 +22,8 @@ import math
 import torch
 from torch import nn
 
+from inpainting.registry import lookup
+
 __all__ = ["DISCRIMINATORS", "ConvClassifier", "PatchGAN", "NLayerDiscriminator", "GlobalLocalDiscriminator",
            "create_discriminator", "crop_around_holes"]
 
@@ -193,6 +195,4 @@ DISCRIMINATORS: dict[str, type[nn.Module]] = {
 def create_discriminator(name: str, *, image_size: int, **options) -> nn.Module:
     """A discriminator from :data:`DISCRIMINATORS` for ``image_size`` inputs (every class takes
     ``image_size``: fully connected heads need it, patch discriminators fit their depth to it)."""
-    if name not in DISCRIMINATORS:
-        raise KeyError(f"unknown discriminator {name!r}; known: {', '.join(sorted(DISCRIMINATORS))}")
-    return DISCRIMINATORS[name](**{"image_size": image_size, **options})
+    return lookup(DISCRIMINATORS, name, "discriminator")(**{"image_size": image_size, **options})

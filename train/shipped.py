@@ -157,17 +157,21 @@ register_stage("lama-ffc", "lama-ffc-celeba", _d, preset="small", size=64, batch
                run=_run("lama-ffc-celeba", _d, **_FACES, steps=1000, max_minutes=8, val_every=500,
                         checkpoint_every=250))
 
-# --- General photos (issue 14): the scene PConv continued on 9,000 photos at 256 px in bf16, then a
-# texture stage with a PatchGAN discriminator
+# --- General photos (issue 14): the scene PConv continued on 9,000 photos at 256 px in bf16, then two
+# texture stages with a PatchGAN discriminator (the second with a faster discriminator, stronger
+# adversarial terms and a lighter hole L1)
 _d = "PConv U-Net for object removal in real photos, 256 px"
 register_stage("photos-pconv", "pconv-unet-photos-stage1", _d,
                run=_run("pconv-unet-photos-stage1", _d, **_PHOTOS, max_minutes=8, checkpoint_every=400,
                         init_from="pconv-unet-scenes", ship=False))
 _continue("continue", "pconv-unet-photos-stage1", max_minutes=38, checkpoint_every=200)
-register_stage("photos-pconv-gan", "pconv-unet-photos", _d,
-               run=_run("pconv-unet-photos", _d, **_PHOTOS, max_minutes=44, checkpoint_every=100,
-                        init_from="run:pconv-unet-photos-stage1", max_side=768))
-
+register_stage("photos-pconv-gan", "pconv-unet-photos-stage2", _d,
+               run=_run("pconv-unet-photos-stage2", _d, **_PHOTOS, max_minutes=44, checkpoint_every=100,
+                        init_from="run:pconv-unet-photos-stage1", ship=False))
+register_stage("photos-pconv-texture", "pconv-unet-photos", _d,
+               run=_run("pconv-unet-photos", _d, **_PHOTOS, max_minutes=15, checkpoint_every=100,
+                        init_from="run:pconv-unet-photos-stage2", max_side=768))
+_continue("continue", "pconv-unet-photos", max_minutes=55)
 
 def ship(name: str, runs: str = "runs", checkpoints: str = "checkpoints") -> str | None:
     """Copy the model that recipe ``name`` trained (``runs/CHECKPOINT``) to ``checkpoints/CHECKPOINT``;

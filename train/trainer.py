@@ -35,6 +35,7 @@ import torch
 from torch import nn
 
 import inpainting
+from inpainting.registry import lookup
 from inpainting.metrics import composite, evaluate_batch
 from train.data import (DataError, InpaintingDataset, describe_source, MaskSpec, build_augmentation, build_mask_sampler,
                         make_loader, open_source)
@@ -172,12 +173,11 @@ def resolve_precision(requested: str, device: str = "auto") -> str:
 
 
 def _make_optimizer(spec: OptimizerSpec, params) -> torch.optim.Optimizer:
-    if spec.name not in OPTIMIZERS:
-        raise KeyError(f"unknown optimizer {spec.name!r}; known: {', '.join(OPTIMIZERS)}")
+    lookup(OPTIMIZERS, spec.name, "optimiser")
     kwargs: dict[str, Any] = {"lr": spec.lr, "weight_decay": spec.weight_decay}
     if spec.name != "sgd":
         kwargs["betas"] = tuple(spec.betas)
-    return OPTIMIZERS[spec.name](params, **kwargs)
+    return lookup(OPTIMIZERS, spec.name, "optimiser")(params, **kwargs)
 
 
 def _make_scheduler(spec: OptimizerSpec, optimizer, total_steps: int):
@@ -319,7 +319,7 @@ class Trainer:
         if adv is not None and uses_adv:
             if adv.loss not in ADVERSARIAL:
                 raise KeyError(f"unknown adversarial loss {adv.loss!r}; known: {', '.join(ADVERSARIAL)}")
-            self.strategy = ADVERSARIAL[adv.loss](**adv.loss_options)
+            self.strategy = lookup(ADVERSARIAL, adv.loss, "adversarial loss")(**adv.loss_options)
             self.discriminator = create_discriminator(adv.discriminator, image_size=recipe.size, **adv.options)
             self.d_optimizer = _make_optimizer(adv.optimizer, self.discriminator.parameters())
             self.d_scheduler = _make_scheduler(adv.optimizer, self.d_optimizer, self.total_steps)
@@ -394,9 +394,8 @@ class Trainer:
 
     def _build_losses(self, vgg: nn.Module | None):
         """``[(name, weight, fn(pred, target, mask))]`` and the names of the VGG terms left out."""
-        unknown = [t.name for t in self.recipe.losses if t.name not in LOSSES]
-        if unknown:
-            raise KeyError(f"unknown loss(es) {', '.join(unknown)}; known: {', '.join(LOSSES)}")
+        for term in self.recipe.losses:
+            lookup(LOSSES, term.name, "loss")
         vgg_terms = [t.name for t in self.recipe.losses if LOSSES[t.name].needs_vgg]
         features = None
         if vgg_terms and not self.options.no_perceptual:
