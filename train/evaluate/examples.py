@@ -79,7 +79,9 @@ def _write_examples(out: Path, results: dict, pairs, images) -> Path | None:
         return None
     native = results["settings"]["size"] == NATIVE
     size = NATIVE_CELL if native else int(results["settings"]["size"])
-    names = list(results["models"])
+    # models evaluated by an earlier run with fewer (or no) examples have no pictures: left out, not black
+    names = [name for name in results["models"]
+             if all((out / "examples" / _safe_name(name) / f"{i}.png").is_file() for i in range(len(positions)))]
     rows = []
     for bucket, position in positions:
         pair = pairs[bucket][position]
