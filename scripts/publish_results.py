@@ -434,7 +434,7 @@ def main() -> None:
              "Every shipped checkpoint, evaluated under one protocol (`python -m train.evaluate`, the same "
              "`inpainting.inpaint` path users get) next to the classical baselines. Regenerate with "
              "`bash scripts/evaluate_shipped.sh` (which ends by running `python scripts/publish_results.py`). "
-             "All checkpoints were trained on a 2-core CPU (no GPU was lent to this work), for 5 to 95 "
+             "All checkpoints were trained on a 2-core CPU (no GPU was lent to this work), for 5 to 160 "
              "minutes each (`bash scripts/train_shipped.sh`; steps, time and every command are in each "
              "model card), so they are far from the reports' training budgets: read the comparisons as "
              "what these recipes reach on a small budget, not as a verdict on the papers.", ""]
