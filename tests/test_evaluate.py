@@ -381,3 +381,22 @@ def test_hole_view_frames_the_hole():
     ys, xs = ev.hole_view(hole)
     assert ys.start <= 100 and ys.stop >= 140 and xs.start <= 700 and xs.stop >= 760
     assert (ys.stop - ys.start) < 200 and (xs.stop - xs.start) < 200  # a close-up, not the photo
+
+
+def test_the_examples_grid_leaves_out_models_without_pictures(image_folder, tmp_path):
+    """A results folder copied without a model's example pictures (or filled by a run with fewer
+    examples): that model is left out of examples.png rather than drawn as black cells."""
+    import shutil
+
+    from train.evaluate.examples import _grid
+
+    settings = _settings(image_folder, masks=("boxes",), images_per_bucket=2, masks_per_image=1)
+    out = tmp_path / "out"
+    ev.evaluate([("returns-input", ReturnsInput())], settings, out=out, examples=2, progress=False, log=lambda _: None)
+    shutil.rmtree(out / "examples" / "returns-input")
+    ev.evaluate([("returns-input-2", ReturnsInput())], settings, out=out, examples=2, progress=False,
+                log=lambda _: None)
+    grid = np.asarray(Image.open(out / "examples.png"))
+    blank = np.zeros((SIZE, SIZE, 3), np.uint8)
+    three = _grid([[blank] * 3] * 2, ["input", "returns-input-2", "original"], SIZE)  # input, one model, original
+    assert grid.shape == three.shape
