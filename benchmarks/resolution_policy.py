@@ -1,7 +1,7 @@
 """Which scale should ``inpaint(strategy="auto")`` run a learned model at? Candidates measured.
 
     python -m benchmarks.resolution_policy --images ../shared/data/scenes/val --size native \\
-        --models pconv-unet-scenes unet-mse-scenes two-stage-gan-scenes --images-per-bucket 18
+        --models pconv-unet-scenes pconv-unet-photos --images-per-bucket 18
 
 Each candidate is a way to call :func:`inpainting.inpaint` (a strategy and a resize limit, in
 multiples of the model's working size ``N``). Every candidate sees the same image/mask pairs

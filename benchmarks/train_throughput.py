@@ -52,9 +52,9 @@ def _synthetic(folder: Path, count: int, size: int) -> Path:
 def measure(recipe, *, preset, size, batch_size, steps, data, mask_dir, out, vgg, precision="no",
             channels_last=False):
     """(images per second over ``steps`` steps, seconds of the warm-up step, the recipe as run)."""
+    recipe = recipe.override(preset=preset, size=size, batch_size=batch_size)
     options = TrainOptions(data=str(data), out=str(out), device="cpu", progress=False, val_every=0,
-                           checkpoint_every=0, preset=preset, size=size, batch_size=batch_size,
-                           steps=steps + 1, mask_dir=mask_dir, mixed_precision=precision,
+                           checkpoint_every=0, steps=steps + 1, mask_dir=mask_dir, mixed_precision=precision,
                            channels_last=channels_last, no_perceptual=vgg is False)
     # accelerate keeps one process-wide state; each measurement may ask for another precision.
     AcceleratorState._reset_state(reset_partial_state=True)

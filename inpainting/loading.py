@@ -15,13 +15,22 @@ import torch
 from inpainting.hub import HUB_METADATA_KEY, WeightsError, read_config
 from inpainting.registry import UnknownArchitectureError, create_model, get_architecture, list_architectures
 
-__all__ = ["ModelEntry", "RENAMED", "available_models", "canonical_name", "checkpoints_dir", "load_model",
+__all__ = ["ModelEntry", "RENAMED", "REPLACED", "available_models", "canonical_name", "checkpoints_dir", "load_model",
            "resolve_device"]
 
 #: Shipped checkpoints that were renamed: old name -> current name (the old names keep loading, with a notice).
 RENAMED = {
     # a PConv U-Net with Liu et al.'s loss trained on CelebA faces, not on Places
     "pconv-unet-places-baseline": "pconv-unet-liu-celeba",
+}
+
+#: Shipped checkpoints replaced by the same recipe trained on other data: old name -> replacement.
+#: The old names load the replacement, with a notice that says so (the Places reports' pairs, first
+#: trained on faces or on 162 scene photos, are trained on 9,000 photos since issue 14).
+REPLACED = {
+    "pconv-rn-gan-celeba": "pconv-rn-gan-photos",
+    "unet-mse-scenes": "unet-mse-photos",
+    "two-stage-gan-scenes": "two-stage-gan-photos",
 }
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
@@ -134,18 +143,23 @@ def _class_for(config: dict[str, Any], source: str):
         raise UnknownArchitectureError(f"{source}: {err}") from None
 
 
-def canonical_name(name: str, *, notice: bool = True) -> str:
-    """The current name of a shipped checkpoint called ``name`` before a rename (:data:`RENAMED`), with a
-    short ``FutureWarning``; any other name unchanged. A folder of the old name in the checkpoints
-    folder (a user's own) wins."""
-    new = RENAMED.get(name)
+def canonical_name(name: str, *, notice: bool = True, replacements: bool = True) -> str:
+    """The current name of a shipped checkpoint called ``name`` before a rename (:data:`RENAMED`) or a
+    replacement (:data:`REPLACED`), with a short ``FutureWarning``; any other name unchanged. A folder of the old name in the checkpoints
+    folder (a user's own) wins. ``replacements=False``: renames only (results recorded under a replaced
+    name are another model's, not the replacement's)."""
+    new = RENAMED.get(name) or (REPLACED.get(name) if replacements else None)
     if new is None or (checkpoints_dir() / name / "config.json").is_file():
         return name
     if notice:
         import warnings
 
-        warnings.warn(f"model {name!r} is now called {new!r}; loading {new!r} (the old name will keep working)",
-                      FutureWarning, stacklevel=3)
+        if name in RENAMED:
+            message = f"model {name!r} is now called {new!r}; loading {new!r} (the old name will keep working)"
+        else:
+            message = (f"model {name!r} was replaced by {new!r}, the same recipe trained on real photos; loading "
+                       f"{new!r} (the old weights are in the repository's history)")
+        warnings.warn(message, FutureWarning, stacklevel=3)
     return new
 
 

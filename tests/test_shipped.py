@@ -88,3 +88,19 @@ def test_a_renamed_checkpoint_loads_by_its_old_name_with_a_notice(old, new, tmp_
     results = {"format": FORMAT, "models": {old: {"summary": {}}}}
     (tmp_path / "results.json").write_text(json.dumps(results))
     assert list(load_results(tmp_path)["models"]) == [new]
+
+
+@pytest.mark.parametrize("old, new", sorted(inpainting.loading.REPLACED.items()))
+def test_a_replaced_checkpoint_loads_its_replacement_with_a_notice_saying_so(old, new, tmp_path):
+    from train.evaluate import FORMAT, load_results
+
+    assert new in SHIPPED and old not in SHIPPED
+    with pytest.warns(FutureWarning, match=f"'{old}' was replaced by '{new}', the same recipe trained on real photos"):
+        model = inpainting.load_model(old, device="cpu")
+    reference = inpainting.load_model(new, device="cpu")
+    assert all(np.array_equal(a.numpy(), b.numpy()) for a, b in zip(model.state_dict().values(),
+                                                                     reference.state_dict().values()))
+    assert {e.name: e.domain for e in inpainting.available_models()}[new] == "photos"
+    # results recorded under the old name stay the old model's: not relabelled as the replacement
+    (tmp_path / "results.json").write_text(json.dumps({"format": FORMAT, "models": {old: {"summary": {}}}}))
+    assert list(load_results(tmp_path)["models"]) == [old]

@@ -286,8 +286,9 @@ def test_resume_with_lr_replaces_the_saved_learning_rate(data_dir, tmp_path, tin
                              command="python -m train first")).fit(stop_at_step=2)
     kept = Trainer(recipe, _options(data_dir, tmp_path / "o", steps=4, resume=True))
     assert kept.optimizer.param_groups[0]["lr"] == pytest.approx(1e-3)  # saved: 1e-2 decayed at step 1
-    lowered = Trainer(recipe, _options(data_dir, tmp_path / "o", steps=4, resume=True, lr=4e-3,
-                                       command="python -m train second --lr 4e-3"))
+    with pytest.warns(UserWarning, match="learning rate 0.004 .* in place of the saved 0.01"):
+        lowered = Trainer(recipe.override(lr=4e-3), _options(data_dir, tmp_path / "o", steps=4, resume=True,
+                                                             command="python -m train second --lr 4e-3"))
     assert lowered.step == 2
     assert lowered.optimizer.param_groups[0]["lr"] == pytest.approx(4e-4)  # the passed decay still applies
     lowered.fit()
@@ -309,17 +310,16 @@ def test_a_resumed_run_rewrites_the_card_of_the_earlier_invocation(data_dir, tmp
 
 def test_loss_overrides_add_reweight_and_drop_terms(data_dir, tmp_path, tiny_family):
     recipe = _recipe(losses=(LossTerm("l1_valid", 1.0), LossTerm("l1_hole", 6.0), LossTerm("tv", 0.1)))
-    trainer = Trainer(recipe, _options(data_dir, tmp_path / "o", steps=2, loss_weights={"ssim": 2.0, "tv": 0,
-                                                                                        "l1_hole": 3.0}))
+    trainer = Trainer(recipe.override(loss_weights={"ssim": 2.0, "tv": 0, "l1_hole": 3.0}),
+                      _options(data_dir, tmp_path / "o", steps=2))
     assert [(name, weight) for name, weight, _ in trainer.loss_terms] == [("l1_valid", 1.0), ("l1_hole", 3.0),
                                                                          ("ssim", 2.0)]
     trainer.fit()
     assert inpainting.load_model(tmp_path / "o") is not None
     with pytest.raises(KeyError, match="unknown loss 'nope'.*known: .*ssim"):
-        Trainer(recipe, _options(data_dir, tmp_path / "p", steps=1, loss_weights={"nope": 1.0}))
+        recipe.override(loss_weights={"nope": 1.0})
     with pytest.raises(ValueError, match="no loss term"):
-        Trainer(recipe, _options(data_dir, tmp_path / "q", steps=1,
-                                 loss_weights={"l1_valid": 0, "l1_hole": 0, "tv": 0}))
+        recipe.override(loss_weights={"l1_valid": 0, "l1_hole": 0, "tv": 0})
 
 
 def test_cli_loss_flag_is_checked_and_recorded_in_the_card(data_dir, tmp_path, capsys, tiny_family):
@@ -346,8 +346,40 @@ def test_cli_loss_flag_is_checked_and_recorded_in_the_card(data_dir, tmp_path, c
     assert "| Crops | random squares of 1, 1.25 × 16 px" in card
 
 
+def test_the_run_options_hold_nothing_that_the_recipe_describes():
+    # One description of what is trained: the resolved recipe. TrainOptions only says how the run goes.
+    from dataclasses import fields
+
+    import train as train_package
+
+    recipe_fields = {f.name for f in fields(Recipe)}
+    run_fields = {f.name for f in fields(TrainOptions)}
+    assert not set(train_package.RECIPE_OVERRIDES) & run_fields
+    assert {"size", "batch_size", "preset", "masks", "domain"} <= recipe_fields
+    resolved = _recipe().override(size=24, lr=3e-3, masks="objects", model_options={"channels": [4]},
+                                  loss_weights={"ssim": 1.0})
+    assert (resolved.size, resolved.optimizer.lr, resolved.masks, resolved.model_options["channels"]) == \
+        (24, 3e-3, MaskSpec("objects"), [4])
+    assert [t.name for t in resolved.losses] == ["mse", "ssim"]
+    assert _recipe().override() == _recipe()  # nothing given: the recipe as it is
+
+
+def test_the_command_line_trains_the_overridden_recipe(data_dir, tmp_path, monkeypatch, tiny_family):
+    import train.recipes as recipes_module
+
+    monkeypatch.setitem(recipes_module.RECIPES, "test-recipe", _recipe())
+    out = tmp_path / "run"
+    assert cli.main(["--recipe", "test-recipe", "--data", str(data_dir), "--out", str(out), "--steps", "1",
+                     "--size", "24", "--lr", "0.003", "--loss", "ssim=1", "--batch-size", "2", "--device", "cpu",
+                     "--no-progress", "--val-images", "2"]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["native_size"] == 24
+    card = (out / "README.md").read_text()
+    assert "ssim" in card and "0.003" in card
+
+
 def test_crop_scales_override_reaches_the_training_crops(data_dir, tmp_path, tiny_family):
-    trainer = Trainer(_recipe(), _options(data_dir, tmp_path / "o", steps=1, crop_scales=(1.0, 1.25)))
+    trainer = Trainer(_recipe().override(crop_scales=(1.0, 1.25)), _options(data_dir, tmp_path / "o", steps=1))
     assert trainer.recipe.crop_scales == (1.0, 1.25)
     assert trainer.train_set.crop.scales == (1.0, 1.25)
     from train.data import MultiScaleRandomCrop
@@ -431,8 +463,8 @@ def test_time_budget_ends_cleanly_with_a_saved_model(data_dir, tmp_path, tiny_fa
 def test_output_folder_has_model_card_metadata_and_samples(data_dir, tmp_path, tiny_family):
     val = _write_images(tmp_path / "val", 3, seed=1)
     options = _options(data_dir, tmp_path / "o", val_data=str(val), steps=4, val_every=2, checkpoint_every=2,
-                       domain="faces", description="a test model", dataset_name="tiny faces", command="python -m train x")
-    trainer = Trainer(_recipe(), options)
+                       description="a test model", dataset_name="tiny faces", command="python -m train x")
+    trainer = Trainer(_recipe().override(domain="faces"), options)
     folder = trainer.fit()
     config = json.loads((folder / "config.json").read_text())
     meta = config["inpainting_hub"]
@@ -553,8 +585,9 @@ def test_every_recipe_trains_a_few_steps_into_a_loadable_folder(name, data_dir, 
                                                                "options": {**recipe.adversarial.options,
                                                                            "base_channels": 8}}))
     phases = len(recipe.phases)
-    trainer = Trainer(recipe, _options(data_dir, tmp_path / "out", preset="tiny", size=size, batch_size=2,
-                                       steps=max(2, 2 * phases), mask_dir=nvidia and str(nvidia), val_images=2),
+    trainer = Trainer(recipe.override(preset="tiny", size=size, batch_size=2),
+                      _options(data_dir, tmp_path / "out", steps=max(2, 2 * phases), mask_dir=nvidia and str(nvidia),
+                               val_images=2),
                       vgg=vgg)
     folder = trainer.fit()
     model = inpainting.load_model(folder)
@@ -660,6 +693,22 @@ def test_auto_precision_is_bf16_only_where_the_cpu_has_it(monkeypatch, data_dir,
     assert cli.main(["--recipe", "test-recipe", "--data", str(data_dir), "--out", str(out), "--steps", "1",
                      "--batch-size", "2", "--device", "cpu", "--no-progress", "--val-images", "2"]) == 0
     assert json.loads((out / "config.json").read_text())["inpainting_hub"]["precision"] == "no"
+
+
+def test_bf16_on_a_cpu_without_native_bf16_is_said_to_be_slow(monkeypatch, data_dir, tmp_path, tiny_family,
+                                                               fresh_accelerator_state):
+    # On an AVX2-only CPU PyTorch runs bf16 convolutions on its slow reference path (10-100x float32).
+    import warnings
+
+    import train.trainer as trainer_module
+
+    for native in (False, True):
+        monkeypatch.setattr(trainer_module, "cpu_has_native_bf16", lambda: native)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            Trainer(_recipe(), _options(data_dir, tmp_path / f"out-{native}", steps=1, mixed_precision="bf16"))
+        said = [w for w in caught if w.message.args and w.message.args[0] == trainer_module.SLOW_BF16_WARNING]
+        assert bool(said) is (not native), native
 
 
 def test_every_name_table_refuses_an_unknown_name_the_same_way():

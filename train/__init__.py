@@ -12,7 +12,14 @@ from train.trainer import TrainOptions, Trainer
 __all__ = ["RECIPES", "Recipe", "TrainOptions", "Trainer", "get_recipe", "list_recipes", "register_recipe", "train"]
 
 
+#: Keyword arguments of :func:`train` that change the recipe (:meth:`Recipe.override`), not the run.
+RECIPE_OVERRIDES = ("size", "batch_size", "preset", "model_options", "loss_weights", "lr", "masks",
+                    "masks_per_image", "crop_scales", "domain")
+
+
 def train(recipe: str | Recipe, **options):
-    """Train ``recipe`` with :class:`TrainOptions` keyword arguments; returns the model folder."""
+    """Train ``recipe`` with :meth:`Recipe.override` and :class:`TrainOptions` keyword arguments
+    (``train("cifar10-pconv", data=..., out=..., size=32, steps=100)``); returns the model folder."""
     recipe = get_recipe(recipe) if isinstance(recipe, str) else recipe
+    recipe = recipe.override(**{k: options.pop(k) for k in RECIPE_OVERRIDES if k in options})
     return Trainer(recipe, TrainOptions(**options)).fit()

@@ -6,6 +6,7 @@ import os
 import random
 from pathlib import Path
 import json
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -130,14 +131,20 @@ def restore_trainer(trainer: "Trainer", state: dict[str, Any]) -> None:
         raise CheckpointError(f"{trainer.checkpoint_path} does not fit this model (other model options?): {err}") from err
     trainer.optimizer.load_state_dict(state["optimizer"])
     trainer.scheduler.load_state_dict(state["scheduler"])
-    if trainer.options.lr is not None:
-        # An explicit --lr on resume wins over the learning rate saved in the optimiser state
-        # (the schedule's decays already passed still apply).
-        trainer.scheduler.base_lrs = [trainer.options.lr] * len(trainer.optimizer.param_groups)
+    saved_lr = trainer.scheduler.base_lrs[0]
+    lr = trainer.recipe.optimizer.lr
+    if not math.isclose(lr, saved_lr, rel_tol=1e-9):
+        # The resolved recipe (an --lr on resume, a later stage's recipe) names another learning rate
+        # than the run saved: it wins (the schedule's decays already passed still apply).
+        import warnings
+
+        warnings.warn(f"resuming {trainer.checkpoint_path} with learning rate {lr:g} (the recipe's, with any --lr) "
+                      f"in place of the saved {saved_lr:g}", UserWarning, stacklevel=2)
+        trainer.scheduler.base_lrs = [lr] * len(trainer.optimizer.param_groups)
         passed = sum(1 for m in trainer.scheduler.milestones.elements() if m <= trainer.scheduler.last_epoch)
         for group in trainer.optimizer.param_groups:
-            group["initial_lr"] = trainer.options.lr
-            group["lr"] = trainer.options.lr * trainer.recipe.optimizer.lr_gamma ** passed
+            group["initial_lr"] = lr
+            group["lr"] = lr * trainer.recipe.optimizer.lr_gamma ** passed
     if trainer.discriminator is not None:
         trainer.accelerator.unwrap_model(trainer.discriminator).load_state_dict(state["discriminator"])
         trainer.d_optimizer.load_state_dict(state["d_optimizer"])

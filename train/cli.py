@@ -66,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--freeze-encoder-norm", action=argparse.BooleanOptionalAction, default=None,
                        help="keep the encoder's batch norm in eval mode, parameters frozen (Liu et al.'s fine-tuning "
                             "stage, with a low --lr such as 5e-5)")
-    model.add_argument("--lr", type=float, help="generator learning rate (with --resume: replaces the saved one)")
+    model.add_argument("--lr", type=float, help="generator learning rate (with --resume: the run continues at the "
+                                                 "resolved recipe's rate, this one if given)")
     model.add_argument("--loss", action="append", default=[], metavar="NAME=WEIGHT",
                        help="generator loss term over the recipe's: a new NAME adds it, a known one takes WEIGHT, "
                             "0 drops it (e.g. ssim=1, tv=0); repeatable; names: " + ", ".join(LOSSES))
@@ -228,12 +229,17 @@ def main(argv: list[str] | None = None) -> int:
     except (KeyError, SetupError) as err:
         print(f"error: {err.args[0]}", file=sys.stderr)
         return 2
+    try:  # the command line's changes to what is trained, applied once: the trainer sees the resolved recipe
+        recipe = recipe.override(size=args.size, batch_size=args.batch_size, preset=args.preset,
+                                 model_options=model_options, loss_weights=loss_weights, lr=args.lr,
+                                 masks=args.masks, masks_per_image=args.masks_per_image, crop_scales=crop_scales,
+                                 domain=args.domain)
+    except (KeyError, ValueError) as err:
+        print(f"error: {err.args[0] if err.args else err}", file=sys.stderr)
+        return 2
     options = TrainOptions(
-        **run, size=args.size, batch_size=args.batch_size, epochs=args.epochs, device=args.device, seed=args.seed,
-        preset=args.preset, model_options=model_options, loss_weights=loss_weights, lr=args.lr,
-        masks=args.masks, masks_per_image=args.masks_per_image, crop_scales=crop_scales,
-        vgg_weights=args.vgg_weights, no_perceptual=args.no_perceptual, workers=args.workers,
-        download=args.download, log_every=args.log_every, domain=args.domain,
+        **run, epochs=args.epochs, device=args.device, seed=args.seed, vgg_weights=args.vgg_weights,
+        no_perceptual=args.no_perceptual, workers=args.workers, download=args.download, log_every=args.log_every,
         progress=not args.no_progress, command="python -m train " + " ".join(shlex.quote(a) for a in argv),
     )
     try:

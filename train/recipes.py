@@ -240,6 +240,25 @@ class Recipe:
         """A copy with some fields changed (command-line overrides)."""
         return replace(self, **changes)
 
+    def override(self, *, size: int | None = None, batch_size: int | None = None, preset: str | None = None,
+                 model_options: dict[str, Any] | None = None, loss_weights: dict[str, float] | None = None,
+                 lr: float | None = None, masks: str | None = None, masks_per_image: int | None = None,
+                 crop_scales: tuple[float, ...] | None = None, domain: str | None = None) -> "Recipe":
+        """The recipe with command-line overrides applied, once, at the edge (``python -m train``,
+        :func:`train.train`); ``None`` keeps the recipe's value. ``model_options`` merge over the
+        recipe's; ``loss_weights`` re-weight terms as :meth:`with_losses`; ``masks`` names a generator."""
+        recipe = self.with_losses(loss_weights) if loss_weights else self
+        changes: dict[str, Any] = {key: value for key, value in (
+            ("size", size), ("batch_size", batch_size), ("preset", preset), ("masks_per_image", masks_per_image),
+            ("crop_scales", crop_scales), ("domain", domain)) if value is not None}
+        if masks is not None:
+            changes["masks"] = MaskSpec(masks)
+        if model_options:
+            changes["model_options"] = {**recipe.model_options, **model_options}
+        if lr is not None:
+            changes["optimizer"] = replace(recipe.optimizer, lr=lr)
+        return recipe.replace(**changes) if changes else recipe
+
     def with_losses(self, weights: dict[str, float]) -> "Recipe":
         """A copy with generator loss terms re-weighted by name: a new name adds a term, a known one
         takes the new weight, 0 drops it (``{"ssim": 1, "perceptual": 0}``)."""

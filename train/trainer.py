@@ -25,7 +25,7 @@ import json
 import random
 import time
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ from torch import nn
 import inpainting
 from inpainting.registry import lookup
 from inpainting.metrics import composite, evaluate_batch
-from train.data import (DataError, InpaintingDataset, describe_source, MaskSpec, build_augmentation, build_mask_sampler,
+from train.data import (DataError, InpaintingDataset, describe_source, build_augmentation, build_mask_sampler,
                         make_loader, open_source)
 from train.discriminators import create_discriminator
 from train.losses import ADVERSARIAL, LOSSES, MissingWeightsError, VGG16Features
@@ -47,8 +47,7 @@ from train.checkpoint import (CHECKPOINT_NAME, CheckpointError, load_checkpoint,
 from train.recipes import OptimizerSpec, Phase, Recipe
 from train.step import set_requires_grad, train_step
 
-__all__ = ["OPTIMIZERS", "TrainOptions", "Trainer", "CheckpointError", "save_checkpoint", "load_checkpoint",
-           "apply_overrides"]  # checkpoint I/O and resume in train.checkpoint, the step in train.step, the card in train.card
+__all__ = ["OPTIMIZERS", "TrainOptions", "Trainer", "CheckpointError", "save_checkpoint", "load_checkpoint"]  # checkpoint I/O and resume in train.checkpoint, the step in train.step, the card in train.card
 
 OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
     "adam": torch.optim.Adam,
@@ -59,19 +58,15 @@ OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
 
 @dataclass
 class TrainOptions:
-    """The run's options (command line). ``None`` means: the recipe's value.
+    """How one run goes: where its data and output are, how long it runs, on what, and how it logs.
+
+    What is trained (size, batch, model, losses, masks, learning rate, domain) is the recipe's alone:
+    command-line overrides of it are applied once, before the trainer, by :meth:`Recipe.override`.
 
     Attributes:
         data: a folder of images or ``cifar10:ROOT`` / ``celeba:ROOT`` / ``places365:ROOT``.
         out: the output folder (see the module docstring).
         val_data: validation images (default: a fixed subset of the training images).
-        size, batch_size, preset, lr, masks, masks_per_image, crop_scales: override the recipe
-            (crop_scales: the training crops' sides in multiples of ``size``, see
-            :class:`train.data.MultiScaleRandomCrop`).
-        model_options: model config entries merged over the recipe's (e.g. ``{"norm": "region"}``).
-        loss_weights: generator loss terms over the recipe's, by name in :data:`train.losses.LOSSES`:
-            a new name adds a term, a known one takes the new weight, weight 0 drops it
-            (e.g. ``{"ssim": 1.0, "tv": 0}``).
         steps: optimisation steps (wins over ``epochs``); epochs: passes over the data.
         max_minutes: time budget of this invocation; the run stops cleanly and saves the model.
         device: ``auto``, ``cpu`` or ``cuda``; mixed_precision: ``no``, ``fp16``, ``bf16`` or ``auto``
@@ -88,15 +83,13 @@ class TrainOptions:
         vgg_weights: a ``vgg16-397923af.pth`` file; no_perceptual: drop the VGG-16 terms.
         workers: data-loading processes; download: let torchvision datasets download.
         val_every, checkpoint_every, log_every: in steps; val_images: validation images used.
-        name, description, domain, dataset_name: model-card metadata.
+        name, description, dataset_name: model-card metadata.
         progress: show a tqdm bar; command: the command line recorded in the model card.
     """
 
     data: str
     out: str
     val_data: str | None = None
-    size: int | None = None
-    batch_size: int | None = None
     steps: int | None = None
     epochs: float | None = None
     max_minutes: float | None = None
@@ -107,13 +100,6 @@ class TrainOptions:
     resume: bool = False
     init_from: str | None = None
     freeze_encoder_norm: bool = False
-    preset: str | None = None
-    model_options: dict[str, Any] = field(default_factory=dict)
-    loss_weights: dict[str, float] = field(default_factory=dict)
-    lr: float | None = None
-    masks: str | None = None
-    masks_per_image: int | None = None
-    crop_scales: tuple[float, ...] | None = None
     mask_dir: str | None = None
     vgg_weights: str | None = None
     no_perceptual: bool = False
@@ -125,28 +111,9 @@ class TrainOptions:
     log_every: int = 10
     name: str | None = None
     description: str | None = None
-    domain: str | None = None
     dataset_name: str | None = None
     progress: bool = True
     command: str | None = None
-
-
-def apply_overrides(recipe: Recipe, options: TrainOptions) -> Recipe:
-    """The recipe with the command-line overrides applied."""
-    changes: dict[str, Any] = {}
-    for key in ("size", "batch_size", "preset", "masks_per_image", "domain", "crop_scales"):
-        value = getattr(options, key)
-        if value is not None:
-            changes[key] = value
-    if options.masks is not None:
-        changes["masks"] = MaskSpec(options.masks)
-    if options.model_options:
-        changes["model_options"] = {**recipe.model_options, **options.model_options}
-    if options.lr is not None:
-        changes["optimizer"] = OptimizerSpec(**{**asdict(recipe.optimizer), "lr": options.lr})
-    if options.loss_weights:
-        recipe = recipe.with_losses(options.loss_weights)
-    return recipe.replace(**changes) if changes else recipe
 
 
 # --------------------------------------------------------------------------- helpers
@@ -157,6 +124,14 @@ def cpu_has_native_bf16() -> bool:
     except OSError:
         return False
     return " avx512_bf16" in flags or " amx_bf16" in flags
+
+
+#: Said when bf16 is asked for on a CPU without native bf16: there PyTorch runs bf16 convolutions on
+#: its slow reference path (a 3x3 convolution at 128 px: 5.3 s in bf16 against 0.06 s in float32 on a
+#: 2-core AVX2 EPYC, docs/measurements/05-cpu-training-precision.md).
+SLOW_BF16_WARNING = ("bf16 autocast on this CPU, which has no native bf16 (no AVX-512 BF16 or AMX): PyTorch runs "
+                     "bf16 convolutions on a slow path here, 10 to 100 times slower than float32; use "
+                     "--mixed-precision auto (float32 here) or no")
 
 
 def resolve_precision(requested: str, device: str = "auto") -> str:
@@ -218,7 +193,7 @@ class Trainer:
     """Trains ``recipe`` with ``options`` (see :class:`TrainOptions`).
 
     Args:
-        recipe: the recipe (before command-line overrides; they are applied here).
+        recipe: the resolved recipe (command-line overrides already applied: :meth:`Recipe.override`).
         options: the run's options.
         vgg: a ready VGG-16 feature extractor (tests pass a randomly initialised one); default:
             built from ``options.vgg_weights`` or the torch hub cache when a loss needs it.
@@ -227,8 +202,7 @@ class Trainer:
     def __init__(self, recipe: Recipe, options: TrainOptions, *, vgg: nn.Module | None = None):
         from accelerate import Accelerator
 
-        self.base_recipe = recipe
-        self.recipe = recipe = apply_overrides(recipe, options)
+        self.recipe = recipe
         self.options = options
         self.out = Path(options.out)
         self.train_dir = self.out / "training"
@@ -250,6 +224,8 @@ class Trainer:
         self.accelerator = Accelerator(cpu=options.device == "cpu", mixed_precision=self.precision)
         acc = self.accelerator
         self.device = acc.device
+        if self.precision == "bf16" and self.device.type == "cpu" and not cpu_has_native_bf16():
+            warnings.warn(SLOW_BF16_WARNING, RuntimeWarning, stacklevel=2)
         self._seed_everything(options.seed)
 
         # ---- data

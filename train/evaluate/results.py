@@ -48,5 +48,5 @@ def load_results(source: Union[str, os.PathLike, Mapping]) -> dict:
     if data.get("format") != FORMAT:
         raise ValueError(f"{path} is not an evaluation results file (format {data.get('format')!r}, expected {FORMAT!r})")
     if isinstance(data.get("models"), dict):  # results written before a checkpoint was renamed
-        data["models"] = {canonical_name(name, notice=False): entry for name, entry in data["models"].items()}
+        data["models"] = {canonical_name(name, notice=False, replacements=False): entry for name, entry in data["models"].items()}
     return data
