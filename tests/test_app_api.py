@@ -267,6 +267,13 @@ def test_default_selection_is_the_best_photo_model_then_patchmatch_and_ns(tmp_pa
     assert app.default_selection(entries) == ["photos-a", "patchmatch", "opencv-ns"]
 
 
+def test_the_shipped_general_photo_model_is_preselected_before_the_report_pairs_trained_on_photos():
+    entries = inpainting.available_models()
+    photo_models = {e.name for e in entries if e.kind == "learned" and e.domain == "photos"}
+    assert {"pconv-unet-photos", "pconv-unet-liu-photos", "two-stage-gan-photos"} <= photo_models
+    assert app.default_selection(entries) == ["pconv-unet-photos", "patchmatch", "opencv-ns"]
+
+
 # ------------------------------------------------------------------------------ UI callbacks
 
 def test_mask_buttons_combine_painted_layers_and_mask_image():

@@ -615,6 +615,7 @@ def test_every_shipped_checkpoint_is_a_registered_recipe_that_matches_its_config
         assert (recipe.architecture, recipe.size, recipe.preset, recipe.domain) == (
             config["architecture"], config["native_size"], hub["preset"], hub["domain"]), name
         assert recipe.shipped.max_side == hub.get("max_side"), name
+        assert recipe.shipped.rank == hub.get("rank"), name
         if "norm" in config:
             assert recipe.model_options.get("norm", config["norm"]) == config["norm"], name
     # stages come after the run they continue and after the stage whose weights they start from
@@ -709,6 +710,21 @@ def test_bf16_on_a_cpu_without_native_bf16_is_said_to_be_slow(monkeypatch, data_
             Trainer(_recipe(), _options(data_dir, tmp_path / f"out-{native}", steps=1, mixed_precision="bf16"))
         said = [w for w in caught if w.message.args and w.message.args[0] == trainer_module.SLOW_BF16_WARNING]
         assert bool(said) is (not native), native
+
+
+def test_a_shipped_run_writes_its_working_size_limit_and_rank_into_the_config(data_dir, tmp_path, monkeypatch,
+                                                                                tiny_family):
+    import train.recipes as recipes_module
+    from train.recipes import ShippedRun
+
+    run = ShippedRun("tiny-shipped", data=data_dir.name, steps=1, val_images=2, max_side=40, rank=2)
+    monkeypatch.setitem(recipes_module.RECIPES, "tiny-shipped", _recipe(name="tiny-shipped", shipped=run))
+    out = tmp_path / "run"
+    assert cli.main(["--recipe", "tiny-shipped", "--data-root", str(data_dir.parent), "--out", str(out),
+                     "--batch-size", "2", "--device", "cpu", "--no-progress"]) == 0
+    hub = json.loads((out / "config.json").read_text())["inpainting_hub"]
+    assert (hub["max_side"], hub["rank"]) == (40, 2)
+    assert inpainting.load_model(out).max_side == 40
 
 
 def test_every_name_table_refuses_an_unknown_name_the_same_way():

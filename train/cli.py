@@ -200,11 +200,14 @@ def _resolve_run(args: argparse.Namespace, recipe) -> dict:
     )
 
 
-def _write_max_side(folder: Path, max_side: int) -> None:
-    """Record a shipped recipe's measured working-size limit in the trained model's config.json."""
+def _write_shipped_facts(folder: Path, run) -> None:
+    """Record a shipped recipe's measured working-size limit and its rank in the trained model's config.json."""
+    facts = {key: value for key, value in (("max_side", run.max_side), ("rank", run.rank)) if value is not None}
+    if not facts:
+        return
     path = Path(folder) / "config.json"
     config = json.loads(path.read_text())
-    config.setdefault("inpainting_hub", {})["max_side"] = max_side
+    config.setdefault("inpainting_hub", {}).update(facts)
     path.write_text(json.dumps(config, indent=2, sort_keys=True))
 
 
@@ -257,8 +260,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if not trainer.accelerator.is_main_process:  # several processes (accelerate launch): one summary
         return 0
-    if recipe.shipped is not None and recipe.shipped.max_side:
-        _write_max_side(folder, recipe.shipped.max_side)
+    if recipe.shipped is not None:
+        _write_shipped_facts(folder, recipe.shipped)
     metrics = ", ".join(f"{k} {v:.4f}" for k, v in trainer.metrics.items())
     print(f"{trainer.recipe.name}: {trainer.step} steps in {trainer.wall_time / 60:.1f} min "
           f"({trainer.stop_reason}); model in {folder}; validation: {metrics}")

@@ -137,6 +137,8 @@ class ShippedRun:
         continues: the stage whose run this one resumes (same folder, ``--resume``).
         ship: False for intermediate stages that are not copied to ``checkpoints/``.
         max_side: the working-size limit written into the shipped config (measured separately).
+        rank: the app's preference among the models of its domain, lower first, written into the
+            shipped config (``inpainting_hub.rank``; None: ranked by its evaluation).
         dataset_name, description: model-card metadata.
     """
 
@@ -156,6 +158,7 @@ class ShippedRun:
     continues: str | None = None
     ship: bool = True
     max_side: int | None = None
+    rank: int | None = None
     dataset_name: str | None = None
     description: str | None = None
 

@@ -181,7 +181,7 @@ register_stage("photos-pconv-gan", "pconv-unet-photos-stage2", _d,
                         init_from="run:pconv-unet-photos-stage1", ship=False))
 register_stage("photos-pconv-texture", "pconv-unet-photos", _d,
                run=_run("pconv-unet-photos", _d, **_PHOTOS, max_minutes=15, checkpoint_every=100,
-                        init_from="run:pconv-unet-photos-stage2", max_side=768))
+                        init_from="run:pconv-unet-photos-stage2", max_side=768, rank=1))  # the app's first pick
 _continue("continue", "pconv-unet-photos", max_minutes=55)
 
 def ship(name: str, runs: str = "runs", checkpoints: str = "checkpoints") -> str | None:
