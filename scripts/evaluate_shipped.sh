@@ -38,6 +38,8 @@ PHOTO_MODELS="$photos $scenes opencv-telea opencv-ns patchmatch"
 PAIRS="pconv-unet-liu-photos pconv-rn-gan-photos unet-mse-photos two-stage-gan-photos"
 "${EVAL[@]}" --models $PAIRS pconv-unet-photos opencv-telea opencv-ns patchmatch --images $D/photos/val --size 256 \
   --masks nvidia objects --images-per-bucket 50 --examples 6 --out outputs/eval/photos-val-256
+"${EVAL[@]}" --models $PAIRS pconv-unet-photos opencv-telea opencv-ns --images $D/scenes/val --size native \
+  --masks nvidia objects --images-per-bucket 18 --examples 4 --out outputs/eval/scenes-val-native-pairs
 # The picture of object removal: 8 validation photos with object-sized holes, every photo method's fill.
 $PY -m train.evaluate --models $PHOTO_MODELS --images $D/photos/val --size native --masks objects --seed 1 \
   --no-progress --images-per-bucket 8 --examples 8 --out outputs/eval/photos-val-objects

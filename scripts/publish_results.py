@@ -156,6 +156,7 @@ PLACES_PAIRS = (
      "Places GAN report: U-Net with MSE vs two-stage GAN (photos val, 256×256)",
      "the two-stage GAN generator beats the MSE U-Net baseline."),
 )
+PAIRS_NATIVE = "scenes-val-native-pairs"  # the pairs on scenes/val at native size, if evaluated
 PAIRS_SET = ("photos-val-256", "photos val (Places365 rooms + outdoor Flickr photos), 256×256, NVIDIA irregular "
                                "masks and object-sized holes")
 
@@ -180,6 +181,20 @@ def _places_pairs(eval_root: Path) -> list[str]:
         lines += _pair_table(results, a, b, title, claim)
     if results is not None:
         lines += [PAIRS_NOTE, "", f"Both pairs: `{results['settings']['command']}`", ""]
+    native = _load(eval_root / PAIRS_NATIVE)
+    if native is not None and all(m in native["models"] for pair in PLACES_PAIRS for m in pair[:2]):
+        lines += ["The same four on scenes val at native size (up to 768 px; whole photos through `inpaint`, "
+                  "NVIDIA masks and object-sized holes, all pairs):", "",
+                  "| model | PSNR | SSIM | SWD ↓ |", "|---|---:|---:|---:|"]
+        for name, entry in native["models"].items():
+            mean = entry["summary"]["all"]
+            lines.append(f"| {name} | {mean['psnr']:.2f} | {mean['ssim']:.4f} | {mean.get('swd', float('nan')):.1f} |")
+        lines.append("")
+        for a, b, _, _ in PLACES_PAIRS:
+            lines.append(f"- `{b}` − `{a}`: " + ", ".join(
+                f"{m.upper()} {v:+.{4 if m == 'ssim' else 2}f} ± {h:.{4 if m == 'ssim' else 2}f}"
+                for m, (v, h) in ((m, _paired(native, b, a, None, m)) for m in ("psnr", "ssim", "swd"))))
+        lines += ["", f"Command: `{native['settings']['command']}`", ""]
     return lines
 
 
