@@ -145,9 +145,9 @@ def _class_for(config: dict[str, Any], source: str):
 
 def canonical_name(name: str, *, notice: bool = True, replacements: bool = True) -> str:
     """The current name of a shipped checkpoint called ``name`` before a rename (:data:`RENAMED`) or a
-    replacement (:data:`REPLACED`), with a short ``FutureWarning``; any other name unchanged. A folder of the old name in the checkpoints
-    folder (a user's own) wins. ``replacements=False``: renames only (results recorded under a replaced
-    name are another model's, not the replacement's)."""
+    replacement (:data:`REPLACED`), with a short ``FutureWarning``; any other name unchanged. A folder
+    of the old name in the checkpoints folder (a user's own) wins. ``replacements=False``: renames
+    only (results recorded under a replaced name are another model's, not the replacement's)."""
     new = RENAMED.get(name) or (REPLACED.get(name) if replacements else None)
     if new is None or (checkpoints_dir() / name / "config.json").is_file():
         return name

@@ -6,15 +6,16 @@ describes the recipes; ``python -m train.push DIR --repo-id ORG/NAME`` uploads a
 
 ``train`` imports ``inpainting``, never the reverse.
 """
+import inspect
+
 from train.recipes import RECIPES, Recipe, get_recipe, list_recipes, register_recipe
 from train.trainer import TrainOptions, Trainer
 
 __all__ = ["RECIPES", "Recipe", "TrainOptions", "Trainer", "get_recipe", "list_recipes", "register_recipe", "train"]
 
 
-#: Keyword arguments of :func:`train` that change the recipe (:meth:`Recipe.override`), not the run.
-RECIPE_OVERRIDES = ("size", "batch_size", "preset", "model_options", "loss_weights", "lr", "masks",
-                    "masks_per_image", "crop_scales", "domain")
+#: Keyword arguments of :func:`train` that change the recipe (those of :meth:`Recipe.override`), not the run.
+RECIPE_OVERRIDES = tuple(inspect.signature(Recipe.override).parameters)[1:]
 
 
 def train(recipe: str | Recipe, **options):
