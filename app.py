@@ -467,14 +467,14 @@ def revert(original: str | None, run: dict | None):
 def _editor_with_mask(photo: Image.Image, hole: np.ndarray, folder: Path) -> dict:
     """An editor value that shows ``hole`` as a painted layer over ``photo``, editable there.
 
-    Gradio 6.31's editor misplaces (or drops) layers the server sends as images; sent as files
-    together with the composite, they land where they belong (``tests/test_app_browser.py``)."""
+    Files, and no composite: Gradio 6.31's editor shows a value's composite *as its photo*, so a
+    composite with the strokes would bake them into the photo (erased strokes would stay red, and
+    the next Fill would see them). The layer lands on the photo thanks to :data:`EDITOR_JS`."""
     background = photo.convert("RGBA")
     layer = Image.fromarray(editing.mask_layer(hole))
     folder.mkdir(parents=True, exist_ok=True)
     return {"background": _save_png(background, folder / "photo.png"),
-            "layers": [_save_png(layer, folder / "mask-layer.png")],
-            "composite": _save_png(Image.alpha_composite(background, layer), folder / "composite.png")}
+            "layers": [_save_png(layer, folder / "mask-layer.png")], "composite": None}
 
 
 def edit_mask(editor, use_mask, mask_image, operation: str, pixels: float):
@@ -582,6 +582,36 @@ class PhotoEditor(gr.ImageEditor):
 
 # At phone width the editor's tool palette floats over the left of the canvas, on the photo: there
 # the drawing area starts right of it, so the photo is fitted beside the palette, not under it.
+#: Run on page load (``launch(js=...)``). Gradio 6.31's editor sizes a layer it loads from a file by
+#: the bounds of everything in its image container, and those include the brush preview at the
+#: largest canvas seen so far (800 x 800 at first): a layer file the photo's size is then centred in
+#: that box, away from the photo (on the 480 x 320 coffee example, 160 px right and 240 px down).
+#: The patch sizes that layer by the photo (the background layer), so the file lands on it 1:1.
+EDITOR_JS = """
+() => {
+  const patch = (manager) => {
+    const proto = Object.getPrototypeOf(manager);
+    if (proto.__inpainting_hub_patched || typeof proto.add_layer_from_url !== "function") return;
+    const original = proto.add_layer_from_url;
+    proto.add_layer_from_url = function (url) {
+      const container = this.image_container, background = this.background_layer;
+      if (!container || !background) return original.call(this, url);
+      const photo = background.getLocalBounds();
+      const size = { x: 0, y: 0, width: photo.width, height: photo.height };
+      container.getLocalBounds = () => size;  // read synchronously, before the file loads
+      try { return original.call(this, url); } finally { delete container.getLocalBounds; }
+    };
+    proto.__inpainting_hub_patched = true;
+  };
+  const started = Date.now();
+  const timer = setInterval(() => {
+    const manager = window.editor && window.editor.layer_manager;
+    if (manager) patch(manager);
+    if (manager || Date.now() - started > 120000) clearInterval(timer);
+  }, 50);
+}
+"""
+
 CSS = """
 @media (max-width: 640px) {
   #editor .pixi-target { left: 50px !important; width: calc(100% - 50px) !important; }
@@ -700,8 +730,8 @@ demo = build_app()
 
 
 def launch(**kwargs):
-    """Serve the app (``demo.launch`` with the app's CSS); keyword arguments go to ``launch``."""
-    return demo.launch(css=CSS, **kwargs)
+    """Serve the app (``demo.launch`` with the app's CSS and editor patch); keyword arguments go to ``launch``."""
+    return demo.launch(css=CSS, js=EDITOR_JS, **kwargs)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,56 @@ def browser():
         browser.close()
 
 
+def _track_uploads(page) -> dict:
+    """Counts of the editor's pending and finished ``accept_blobs`` uploads (each edit sends its state)."""
+    uploads = {"pending": 0, "done": 0}
+    is_blob = lambda request: "accept_blobs" in request.url  # noqa: E731
+    page.on("request", lambda r: uploads.__setitem__("pending", uploads["pending"] + 1) if is_blob(r) else None)
+    for event in ("requestfinished", "requestfailed"):
+        page.on(event, lambda r: uploads.update(pending=uploads["pending"] - 1, done=uploads["done"] + 1) if is_blob(r) else None)
+    return uploads
+
+
+def _drag(page, uploads: dict, shape: tuple[int, int], start: np.ndarray, end: np.ndarray) -> None:
+    """Drag the mouse from ``start`` to ``end`` (photo pixels, x y) with the editor's current tool,
+    then wait until the edit's uploads have all finished: Fill must wait for them, else the server
+    reads a half-stored value (a race in Gradio 6.31's front end)."""
+    h, w = shape  # page coordinates: the photo is drawn centred in the canvas at the shown zoom
+    box = page.locator("#editor canvas").first.bounding_box()
+    scale = int(page.locator("#editor .zoom-number span").inner_text().rstrip("%")) / 100
+    left, top = box["x"] + (box["width"] - w * scale) / 2, box["y"] + (box["height"] - h * scale) / 2
+    page.mouse.move(left + start[0] * scale, top + start[1] * scale)
+    page.mouse.down()
+    for t in np.linspace(0, 1, 25)[1:]:
+        x, y = start + t * (end - start)
+        page.mouse.move(left + x * scale, top + y * scale)
+    done_before = uploads["done"]
+    page.mouse.up()
+    for _ in range(100):
+        page.wait_for_timeout(100)
+        if uploads["done"] > done_before and uploads["pending"] == 0:
+            break
+
+
+def _open_with_photo(page, app_url: str, photo: Path):
+    """Open the app, upload ``photo`` into the editor and pick the brush, as a visitor would (after an
+    upload the editor may stay on its image tool). Returns the brush-size button, visible once the
+    photo is on the canvas and drawing is ready."""
+    page.goto(app_url)
+    upload = page.locator('#editor button[aria-label="Upload"]')
+    sync_api.expect(upload).to_be_visible(timeout=20_000)
+    page.wait_for_timeout(1000)  # let the editor's canvas initialise before the photo arrives
+    with page.expect_file_chooser() as chooser:
+        upload.click()
+    chooser.value.set_files(str(photo))
+    sync_api.expect(page.locator('#editor button[aria-label="Show Layers"]')).to_be_visible(timeout=20_000)
+    brush_size = page.locator('#editor button[aria-label="Brush Size"]')
+    if not brush_size.is_visible():
+        page.locator('#editor button[aria-label="Brush"]').click()
+    sync_api.expect(brush_size).to_be_visible()
+    return brush_size
+
+
 def test_paint_fill_two_models_and_download(app_url, browser, tmp_path):
     from skimage import data
 
@@ -51,47 +101,12 @@ def test_paint_fill_two_models_and_download(app_url, browser, tmp_path):
     h, w = photo.shape[:2]
 
     page = browser.new_page(viewport={"width": 1400, "height": 1100}, accept_downloads=True)
-    # The editor uploads each edit (background, layers, composite) with accept_blobs; Fill must wait
-    # for them, else the server reads a half-stored value (a race in Gradio 6.31's front end).
-    uploads = {"pending": 0, "done": 0}
-    is_blob = lambda request: "accept_blobs" in request.url  # noqa: E731
-    page.on("request", lambda r: uploads.__setitem__("pending", uploads["pending"] + 1) if is_blob(r) else None)
-    for event in ("requestfinished", "requestfailed"):
-        page.on(event, lambda r: uploads.update(pending=uploads["pending"] - 1, done=uploads["done"] + 1) if is_blob(r) else None)
-    page.goto(app_url)
-    upload = page.locator('#editor button[aria-label="Upload"]')
-    sync_api.expect(upload).to_be_visible(timeout=20_000)
-    page.wait_for_timeout(1000)  # let the editor's canvas initialise before the photo arrives
-    with page.expect_file_chooser() as chooser:
-        upload.click()
-    chooser.value.set_files(str(photo_path))
-    # After an upload the editor may stay on its image tool (upload / paste); pick the brush as a
-    # visitor would. Its size control appears once the photo is on the canvas and drawing is ready.
-    sync_api.expect(page.locator('#editor button[aria-label="Show Layers"]')).to_be_visible(timeout=20_000)
-    brush_size = page.locator('#editor button[aria-label="Brush Size"]')
-    if not brush_size.is_visible():
-        page.locator('#editor button[aria-label="Brush"]').click()
-    sync_api.expect(brush_size).to_be_visible()
+    uploads = _track_uploads(page)
+    _open_with_photo(page, app_url, photo_path)
     zoom = page.locator("#editor .zoom-number span")
     sync_api.expect(zoom).to_have_text(re.compile(r"\d+%"))
-    canvas = page.locator("#editor canvas").first
-
-    # Page -> image coordinates: the photo is drawn centred in the canvas at the shown zoom.
-    box = canvas.bounding_box()
-    scale = int(zoom.inner_text().rstrip("%")) / 100
-    left, top = box["x"] + (box["width"] - w * scale) / 2, box["y"] + (box["height"] - h * scale) / 2
     start, end = np.array([0.25 * w, 0.55 * h]), np.array([0.70 * w, 0.62 * h])
-    page.mouse.move(left + start[0] * scale, top + start[1] * scale)
-    page.mouse.down()
-    for t in np.linspace(0, 1, 25)[1:]:
-        x, y = start + t * (end - start)
-        page.mouse.move(left + x * scale, top + y * scale)
-    done_before = uploads["done"]
-    page.mouse.up()
-    for _ in range(100):  # until the stroke's uploads have all finished
-        page.wait_for_timeout(100)
-        if uploads["done"] > done_before and uploads["pending"] == 0:
-            break
+    _drag(page, uploads, (h, w), start, end)
 
     for checkbox in page.locator("#models label").all():
         name = checkbox.inner_text().split(":")[0].strip()
@@ -150,37 +165,67 @@ def _expected_on_canvas(hole: np.ndarray, shape: tuple[int, int], place: tuple[f
     return out
 
 
-def _assert_drawn_where_expected(page, shown: np.ndarray, expected: np.ndarray, what: str,
-                                 photo_area: np.ndarray) -> None:
-    """The pixels the mask layer changed lie on the expected hole (within 2 px: anti-aliased edges),
-    and cover it (1 px inside its edge), except where the editor's layer panel hides the canvas."""
+def _assert_drawn_where_expected(shown: np.ndarray, expected: np.ndarray, what: str, photo_area: np.ndarray) -> None:
+    """The pixels the mask layer changed on the shown photo lie on the expected hole (within 2 px:
+    anti-aliased edges) and cover it (1 px inside its edge): the whole photo, nothing left out."""
     import cv2
 
-    canvas = page.locator("#editor canvas").first.bounding_box()
-    panel = page.locator("#editor").get_by_text("Layer 1").bounding_box()
-    ratio = shown.shape[1] / canvas["width"]
-    visible = np.ones_like(shown)
-    if panel is not None:  # the layer panel (it grows while the editor redraws): right of and below it, generously
-        top = max(0, int((panel["y"] - canvas["y"] - 50) * ratio))
-        left = max(0, int((panel["x"] - canvas["x"] - 120) * ratio))
-        visible[top:, left:] = False
-    kernel = np.ones((5, 5), np.uint8)
-    near = cv2.dilate(expected.astype(np.uint8), kernel).astype(bool)
-    core = cv2.erode(expected.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & visible
+    near = cv2.dilate(expected.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    core = cv2.erode(expected.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     Image.fromarray(np.stack([shown, near, core], -1).astype(np.uint8) * 255).save(ARTIFACTS / f"{what.replace(' ', '_')}.png")
-    shown = shown & photo_area & visible  # the editor's own controls may change too
+    shown = shown & photo_area  # the editor's own controls (undo, zoom) may change around the photo
     precision = (shown & near).sum() / max(1, shown.sum())
     recall = (shown & core).sum() / max(1, core.sum())
     assert core.sum() > 100 and precision > 0.9 and recall > 0.9, f"{what}: precision {precision:.2f}, recall {recall:.2f}"
 
 
-def test_example_and_grow_show_the_mask_over_the_photo_and_fill_uses_it(app_url, browser, tmp_path):
+#: The editor's own state (``window.editor.get_blobs()``: what it would send on the next edit) as PNG data URLs.
+_EDITOR_STATE_JS = """async () => {
+  const blobs = await window.editor.get_blobs();
+  const url = (blob) => new Promise((done) => { const r = new FileReader(); r.onload = () => done(r.result); r.readAsDataURL(blob); });
+  return {background: blobs.background ? await url(blobs.background) : null,
+          layers: await Promise.all(blobs.layers.filter(Boolean).map(url))};
+}"""
+
+
+def _editor_state(page) -> tuple[np.ndarray, np.ndarray]:
+    """The photo the editor holds (RGB) and the hole its layers paint (alpha > 0, all layers)."""
+    import base64
+    import io
+
+    state = page.evaluate(_EDITOR_STATE_JS)
+    read = lambda url: Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))  # noqa: E731
+    photo = np.asarray(read(state["background"]).convert("RGB"))
+    hole = np.zeros(photo.shape[:2], bool)
+    for layer in state["layers"]:
+        alpha = np.asarray(read(layer).convert("RGBA"))[..., 3]
+        assert alpha.shape == hole.shape, f"a layer of {alpha.shape[::-1]} on a photo of {hole.shape[::-1]}"
+        hole |= alpha > 0
+    return photo, hole
+
+
+def _assert_editor_holds(page, photo: np.ndarray, hole: np.ndarray, what: str) -> None:
+    """The editor's photo is the clean photo (no strokes baked in) and its layer paints ``hole``
+    where it lies on the photo (intersection over union above 0.98)."""
+    held_photo, held_hole = _editor_state(page)
+    np.testing.assert_array_equal(held_photo, photo, err_msg=f"{what}: the editor's photo is not the photo")
+    iou = (held_hole & hole).sum() / max(1, (held_hole | hole).sum())
+    assert iou > 0.98, f"{what}: the editor's layer covers the hole with IoU {iou:.3f} (misplaced?)"
+
+
+def test_example_and_grow_show_the_mask_over_the_photo_editable_there_and_fill_uses_it(app_url, browser, tmp_path):
+    """An example's mask and the grown mask are the editor's own layer, on the photo (not baked into
+    it, not shifted: Gradio 6.31 centres a loaded layer in an 800 px box unless app.EDITOR_JS runs);
+    erasing part of it on the photo takes it out of the hole that Fill uses."""
+    import cv2
+
     from inpainting import editing
 
     photo = np.asarray(Image.open(ROOT / "examples" / "scene_coffee.png").convert("RGB"))
     hole = np.asarray(Image.open(ROOT / "examples" / "scene_coffee_mask.png"))[..., 3] > 0
     h, w = hole.shape
     page = browser.new_page(viewport={"width": 1400, "height": 1100}, accept_downloads=True)
+    uploads = _track_uploads(page)
     page.goto(app_url)
     example = page.locator("#examples").get_by_text("scene: coffee")
     sync_api.expect(example).to_be_visible(timeout=20_000)
@@ -204,11 +249,34 @@ def test_example_and_grow_show_the_mask_over_the_photo_and_fill_uses_it(app_url,
     with_mask, place = _shown(page, h, w)
     ARTIFACTS.mkdir(exist_ok=True)
     page.locator("#editor").screenshot(path=str(ARTIFACTS / "editor_after_example.png"))
+    _assert_editor_holds(page, photo, hole, "after the example")
     grown_shot, place_grown = click_and_wait_for_redraw("Grow mask", with_mask)  # by the slider's 8 px
     page.locator("#editor").screenshot(path=str(ARTIFACTS / "editor_after_grow.png"))
     grown = editing.resize_mask(hole, 8)
+    _assert_editor_holds(page, photo, grown, "after Grow")
 
-    # Fill reads the mask from the editor: only the grown hole changes.
+    # Erase across the upper stroke, on the photo, where the visitor sees it.
+    _, labels = cv2.connectedComponents(grown.astype(np.uint8))
+    ys, xs = np.nonzero(grown)  # row by row: the first is the topmost pixel
+    upper = labels == labels[ys[0], xs[0]]
+    column = int(np.median(np.nonzero(upper)[1]))
+    rows = np.nonzero(upper[:, column])[0]
+    start, end = np.array([column, rows.min() - 12.0]), np.array([column, rows.max() + 12.0])
+    page.locator('#editor button[aria-label="Erase"]').click()
+    _drag(page, uploads, (h, w), start, end)
+    page.locator("#editor").screenshot(path=str(ARTIFACTS / "editor_after_erase.png"))
+    held_photo, erased = _editor_state(page)
+    np.testing.assert_array_equal(held_photo, photo)
+    removed = grown & ~erased
+    near_segment = _distance_to_segment((h, w), start, end) < 0.1 * min(h, w)
+    assert removed.sum() > 100, "erasing across the stroke on the photo took nothing out of the layer"
+    assert not removed[~near_segment].any(), "the eraser took out parts of the mask away from where it was drawn"
+    assert (erased & ~grown).sum() == 0
+    left_of_cut = upper & erased & ~cv2.dilate(removed.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    parts, _ = cv2.connectedComponents(left_of_cut.astype(np.uint8))
+    assert parts - 1 >= 2, "the erased line did not cut the upper stroke in two"
+
+    # Fill reads the mask from the editor: only what is left of the grown hole changes.
     for checkbox in page.locator("#models label").all():
         checkbox.locator("input").set_checked(checkbox.inner_text().split(":")[0].strip() == "opencv-telea")
     page.click("#run")
@@ -220,16 +288,20 @@ def test_example_and_grow_show_the_mask_over_the_photo_and_fill_uses_it(app_url,
     info.value.save_as(path)
     result = np.asarray(Image.open(path).convert("RGB"))
     changed = (result != photo).any(-1)
-    assert changed[grown].mean() > 0.5 and not changed[~grown].any()
+    assert changed[erased].mean() > 0.5 and not changed[~grown].any()
+    assert changed[cv2.erode(removed.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)].mean() < 0.02
 
     # Where each mask was drawn: the difference from the photo with the mask cleared.
     cleared, place_cleared = click_and_wait_for_redraw("Clear mask", grown_shot)
     assert place_cleared == place == place_grown  # the photo did not move
+    held_photo, held_hole = _editor_state(page)
+    np.testing.assert_array_equal(held_photo, photo)
+    assert not held_hole.any(), "Clear left painted pixels in the editor's layers"
     area = _expected_on_canvas(np.ones_like(hole), cleared.shape[:2], place)
     shown = np.abs(with_mask - cleared).sum(-1) > 60
-    _assert_drawn_where_expected(page, shown, _expected_on_canvas(hole, shown.shape, place), "the example mask", area)
+    _assert_drawn_where_expected(shown, _expected_on_canvas(hole, shown.shape, place), "the example mask", area)
     shown_grown = np.abs(grown_shot - cleared).sum(-1) > 60
-    _assert_drawn_where_expected(page, shown_grown, _expected_on_canvas(grown, shown.shape, place), "the grown mask", area)
+    _assert_drawn_where_expected(shown_grown, _expected_on_canvas(grown, shown.shape, place), "the grown mask", area)
     assert shown_grown.sum() > 1.5 * shown.sum()
     page.close()
 
@@ -249,18 +321,7 @@ def test_phone_width_large_photo_palette_beside_the_photo_and_brush_sized_to_it(
     assert radius == 40
 
     page = browser.new_page(viewport={"width": 390, "height": 844}, accept_downloads=True)
-    page.goto(app_url)
-    upload = page.locator('#editor button[aria-label="Upload"]')
-    sync_api.expect(upload).to_be_visible(timeout=20_000)
-    page.wait_for_timeout(1000)
-    with page.expect_file_chooser() as chooser:
-        upload.click()
-    chooser.value.set_files(str(photo_path))
-    sync_api.expect(page.locator('#editor button[aria-label="Show Layers"]')).to_be_visible(timeout=20_000)
-    brush_size = page.locator('#editor button[aria-label="Brush Size"]')
-    if not brush_size.is_visible():
-        page.locator('#editor button[aria-label="Brush"]').click()
-    sync_api.expect(brush_size).to_be_visible()
+    brush_size = _open_with_photo(page, app_url, photo_path)
     # The brush sized to the photo arrives a moment after the photo (the upload event): the editor's
     # size slider shows it.
     for _ in range(60):
@@ -304,4 +365,28 @@ def test_phone_width_large_photo_palette_beside_the_photo_and_brush_sized_to_it(
     rows = changed[:, int(0.45 * w):int(0.55 * w)].mean(axis=1) > 0.5  # the stroke's middle
     width = rows.sum()
     assert 1.3 * radius < width < 3 * radius, f"stroke {width} px wide for a brush radius of {radius} px"
+
+    page.close()
+
+
+def test_example_after_a_larger_photo_lands_on_the_photo(app_url, browser, tmp_path):
+    """After a 1600×1200 photo the editor's brush preview keeps that canvas (Gradio 6.31 never shrinks
+    it), and an example's 480×320 mask layer must still land on the example photo, 1:1."""
+    from skimage import data
+
+    large = tmp_path / "large.png"
+    Image.fromarray(data.chelsea()).resize((1600, 1200), Image.Resampling.BICUBIC).save(large)
+    coffee = np.asarray(Image.open(ROOT / "examples" / "scene_coffee.png").convert("RGB"))
+    hole = np.asarray(Image.open(ROOT / "examples" / "scene_coffee_mask.png"))[..., 3] > 0
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    _open_with_photo(page, app_url, large)  # the brush sizes its preview to the 1600 px canvas
+    page.wait_for_timeout(1500)
+    assert _editor_state(page)[0].shape == (1200, 1600, 3)
+    page.locator("#examples").get_by_text("scene: coffee").click()
+    for _ in range(40):  # until the editor holds the example photo
+        page.wait_for_timeout(500)
+        if _editor_state(page)[0].shape == coffee.shape:
+            break
+    page.wait_for_timeout(1500)
+    _assert_editor_holds(page, coffee, hole, "an example after a 1600 px photo")
     page.close()
