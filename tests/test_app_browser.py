@@ -231,28 +231,35 @@ def test_example_and_grow_show_the_mask_over_the_photo_editable_there_and_fill_u
     sync_api.expect(example).to_be_visible(timeout=20_000)
     page.wait_for_timeout(1000)
 
-    def settle():
-        page.wait_for_timeout(2500)  # the editor draws the server's files
-
-    def click_and_wait_for_redraw(button: str, before: np.ndarray):
-        """Click a mask button, wait until the canvas differs from ``before``, then let it settle."""
-        page.get_by_role("button", name=button).click()
-        for _ in range(40):
-            page.wait_for_timeout(500)
-            if (np.abs(_shown(page, h, w)[0] - before).sum(-1) > 60).sum() > 200:
+    def settle(expected: np.ndarray):
+        """Wait until the editor holds ``expected`` as its layer (the server's answer has arrived)
+        and its canvas has stopped changing (the files are drawn, no loading overlay); the canvas."""
+        for _ in range(60):
+            held = _editor_state(page)[1]
+            if held.shape == expected.shape and ((held | expected).sum() == 0 or
+                                                 (held & expected).sum() / (held | expected).sum() > 0.98):
                 break
-        settle()
-        return _shown(page, h, w)
+            page.wait_for_timeout(500)
+        shot = _shown(page, h, w)
+        for _ in range(20):
+            page.wait_for_timeout(500)
+            previous, shot = shot, _shown(page, h, w)
+            if shot[1] == previous[1] and (np.abs(shot[0] - previous[0]).sum(-1) > 60).sum() < 20:
+                break
+        return shot
+
+    def click_and_wait_for_redraw(button: str, expected: np.ndarray):
+        page.get_by_role("button", name=button).click()
+        return settle(expected)
 
     example.click()
-    settle()
-    with_mask, place = _shown(page, h, w)
+    with_mask, place = settle(hole)
     ARTIFACTS.mkdir(exist_ok=True)
     page.locator("#editor").screenshot(path=str(ARTIFACTS / "editor_after_example.png"))
     _assert_editor_holds(page, photo, hole, "after the example")
-    grown_shot, place_grown = click_and_wait_for_redraw("Grow mask", with_mask)  # by the slider's 8 px
-    page.locator("#editor").screenshot(path=str(ARTIFACTS / "editor_after_grow.png"))
     grown = editing.resize_mask(hole, 8)
+    grown_shot, place_grown = click_and_wait_for_redraw("Grow mask", grown)  # by the slider's 8 px
+    page.locator("#editor").screenshot(path=str(ARTIFACTS / "editor_after_grow.png"))
     _assert_editor_holds(page, photo, grown, "after Grow")
 
     # Erase across the upper stroke, on the photo, where the visitor sees it.
@@ -292,7 +299,7 @@ def test_example_and_grow_show_the_mask_over_the_photo_editable_there_and_fill_u
     assert changed[cv2.erode(removed.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)].mean() < 0.02
 
     # Where each mask was drawn: the difference from the photo with the mask cleared.
-    cleared, place_cleared = click_and_wait_for_redraw("Clear mask", grown_shot)
+    cleared, place_cleared = click_and_wait_for_redraw("Clear mask", np.zeros_like(hole))
     assert place_cleared == place == place_grown  # the photo did not move
     held_photo, held_hole = _editor_state(page)
     np.testing.assert_array_equal(held_photo, photo)
