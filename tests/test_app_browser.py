@@ -240,6 +240,9 @@ def test_example_and_grow_show_the_mask_over_the_photo_editable_there_and_fill_u
                                                  (held & expected).sum() / (held | expected).sum() > 0.98):
                 break
             page.wait_for_timeout(500)
+        page.wait_for_function(  # no loading overlay over the editor (it dims the photo)
+            """() => Array.from(document.querySelectorAll('#editor [data-testid="status-tracker"]'))
+                       .every(e => e.classList.contains('hide') || e.offsetParent === null)""", timeout=60_000)
         shot = _shown(page, h, w)
         for _ in range(20):
             page.wait_for_timeout(500)
@@ -300,6 +303,7 @@ def test_example_and_grow_show_the_mask_over_the_photo_editable_there_and_fill_u
 
     # Where each mask was drawn: the difference from the photo with the mask cleared.
     cleared, place_cleared = click_and_wait_for_redraw("Clear mask", np.zeros_like(hole))
+    page.locator("#editor").screenshot(path=str(ARTIFACTS / "editor_after_clear.png"))
     assert place_cleared == place == place_grown  # the photo did not move
     held_photo, held_hole = _editor_state(page)
     np.testing.assert_array_equal(held_photo, photo)
