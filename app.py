@@ -580,8 +580,6 @@ class PhotoEditor(gr.ImageEditor):
             ) from None
 
 
-# At phone width the editor's tool palette floats over the left of the canvas, on the photo: there
-# the drawing area starts right of it, so the photo is fitted beside the palette, not under it.
 #: Run on page load (``launch(js=...)``). Gradio 6.31's editor sizes a layer it loads from a file by
 #: the bounds of everything in its image container, and those include the brush preview at the
 #: largest canvas seen so far (800 x 800 at first): a layer file the photo's size is then centred in
@@ -612,6 +610,8 @@ EDITOR_JS = """
 }
 """
 
+# At phone width the editor's tool palette floats over the left of the canvas, on the photo: there
+# the drawing area starts right of it, so the photo is fitted beside the palette, not under it.
 CSS = """
 @media (max-width: 640px) {
   #editor .pixi-target { left: 50px !important; width: calc(100% - 50px) !important; }
