@@ -15,7 +15,7 @@ import torch
 from inpainting.hub import HUB_METADATA_KEY, WeightsError, read_config
 from inpainting.registry import UnknownArchitectureError, create_model, get_architecture, list_architectures
 
-__all__ = ["ModelEntry", "RENAMED", "REPLACED", "available_models", "canonical_name", "checkpoints_dir", "load_model",
+__all__ = ["ModelEntry", "RENAMED", "REPLACED", "available_models", "canonical_name", "checkpoints_dir", "load_model", "local_model_folder",
            "resolve_device"]
 
 #: Shipped checkpoints that were renamed: old name -> current name (the old names keep loading, with a notice).
@@ -163,6 +163,18 @@ def canonical_name(name: str, *, notice: bool = True, replacements: bool = True)
     return new
 
 
+def local_model_folder(spec: str | os.PathLike) -> Path | None:
+    """The folder on this machine that :func:`load_model` reads for ``spec`` (a shipped name or a
+    ``save_pretrained`` folder); None for classical methods, Hub repo ids and unknown names."""
+    text = canonical_name(os.fspath(spec), notice=False)
+    shipped = checkpoints_dir() / text
+    if "/" not in text and "\\" not in text and (shipped / "config.json").is_file():
+        return shipped
+    if (Path(text) / "config.json").is_file():
+        return Path(text)
+    return None
+
+
 def load_model(spec: str | os.PathLike, device: str | torch.device | None = None, **hub_kwargs: Any):
     """A model in eval mode on ``device`` (CUDA when available and not overridden).
 
@@ -184,13 +196,7 @@ def load_model(spec: str | os.PathLike, device: str | torch.device | None = None
     if text in classical:
         return create_model(text).to(target).eval()
 
-    shipped = checkpoints_dir() / text
-    if "/" not in text and "\\" not in text and (shipped / "config.json").is_file():
-        folder: Path | None = shipped
-    elif Path(text).is_dir():
-        folder = Path(text)
-    else:
-        folder = None
+    folder = local_model_folder(text) or (Path(text) if Path(text).is_dir() else None)
 
     if folder is not None:
         cls = _class_for(read_config(folder), str(folder))

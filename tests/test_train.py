@@ -24,7 +24,8 @@ from train.data import (IMAGE_EXTENSIONS, DataError, EpochSampler, ImageFolderDa
                         MultiScaleRandomCrop, build_mask_sampler, open_source)
 from train.losses import MissingWeightsError, ssim_loss
 from train.recipes import ADVERSARIAL, AdversarialSpec, LossTerm, OptimizerSpec, Phase, Recipe, get_recipe, list_recipes
-from train.trainer import CheckpointError, TrainOptions, Trainer, load_checkpoint, save_checkpoint
+from train.trainer import (DISCRIMINATOR_FILE, CheckpointError, TrainOptions, Trainer, load_checkpoint, phase_bounds,
+                           save_checkpoint)
 
 TEST_ARCH = "train-test-tiny"
 
@@ -247,6 +248,47 @@ def test_phases_decide_what_is_updated(data_dir, tmp_path, tiny_family):
         g, d = _params(trainer.model), _params(trainer.discriminator)
         trainer.train_step(batch)
         assert (_changed(g, trainer.model), _changed(d, trainer.discriminator)) == (expect_g, expect_d)
+
+
+def test_fixed_length_phases_take_their_steps_and_the_others_share_the_rest(data_dir, tmp_path, tiny_family):
+    warm = (Phase("warm-up", steps=3, generator=False, discriminator=True),
+            Phase("joint", generator=True, discriminator=True, adversarial=True))
+    trainer = Trainer(_recipe(adversarial=GAN, phases=warm), _options(data_dir, tmp_path / "out", steps=8))
+    assert [trainer.phase_at(s).name for s in range(8)] == ["warm-up"] * 3 + ["joint"] * 5
+    batch = next(iter(torch.utils.data.DataLoader(trainer.train_set, batch_size=4)))
+    g, d = _params(trainer.model), _params(trainer.discriminator)
+    trainer.train_step(batch)
+    assert not _changed(g, trainer.model) and _changed(d, trainer.discriminator)  # the generator is frozen
+    # a fixed phase between shared ones, and a run shorter than its fixed phases
+    mixed = (Phase("a", 1), Phase("b", steps=10), Phase("c", 3))
+    assert phase_bounds(mixed, 30) == [5, 15, 30]
+    assert phase_bounds(warm, 2) == [3, 3]
+    assert "warm-up 3 steps" in _recipe(adversarial=GAN, phases=warm).describe()
+
+
+def test_init_from_carries_the_discriminator_of_an_adversarial_run(data_dir, tmp_path, tiny_family):
+    recipe = _recipe(adversarial=GAN)
+    first = Trainer(recipe, _options(data_dir, tmp_path / "a", steps=2))
+    first.fit()
+    saved = tmp_path / "a" / DISCRIMINATOR_FILE
+    assert saved.is_file()
+    critic = _params(first.discriminator)
+    fresh = Trainer(recipe, _options(data_dir, tmp_path / "fresh", steps=1, seed=7))
+    assert _changed(critic, fresh.discriminator)  # another seed starts another critic
+    second = Trainer(recipe, _options(data_dir, tmp_path / "b", steps=1, seed=7, init_from=str(tmp_path / "a")))
+    assert second.discriminator_from == str(saved) and not _changed(critic, second.discriminator)
+    second.fit()
+    assert f"discriminator from `{saved}`" in (tmp_path / "b" / "README.md").read_text()
+    # a discriminator of another shape is refused with a warning and starts fresh
+    wider = _recipe(adversarial=AdversarialSpec("conv-classifier", {"base_channels": 4}, loss="bce", weight=0.1))
+    with pytest.warns(RuntimeWarning, match="does not fit the 'conv-classifier' discriminator.*starts fresh"):
+        other = Trainer(wider, _options(data_dir, tmp_path / "c", steps=1, init_from=str(tmp_path / "a")))
+    assert other.discriminator_from is None
+    # a model trained without one: the card says the critic started fresh
+    Trainer(_recipe(), _options(data_dir, tmp_path / "plain", steps=1)).fit()
+    assert not (tmp_path / "plain" / DISCRIMINATOR_FILE).exists()
+    Trainer(recipe, _options(data_dir, tmp_path / "d", steps=1, init_from=str(tmp_path / "plain"))).fit()
+    assert "discriminator fresh (none saved beside that model)" in (tmp_path / "d" / "README.md").read_text()
 
 
 def _state(trainer):

@@ -64,7 +64,7 @@ def training_card(trainer: "Trainer") -> str:
         ("Reproduces", recipe.report),
         ("Model", f"`{recipe.architecture}` preset `{recipe.preset}`"
          + (f" {json.dumps(recipe.model_options)}" if recipe.model_options else "")),
-        *([("Initialised from", f"`{options.init_from}` (all weights)")] if options.init_from else []),
+        *([("Initialised from", f"`{options.init_from}` (all weights)" + _critic(trainer))] if options.init_from else []),
         ("Training data", f"{options.dataset_name or describe_source(options.data)} "
                           f"({len(trainer.train_source)} images)"),
         ("Validation data", f"{trainer.val_label} ({len(trainer.val_set)} images)"),
@@ -105,3 +105,11 @@ def evaluation_card(trainer: "Trainer") -> str:
     if trainer._last_grid is not None:
         lines += ["", "![validation samples: input, result, ground truth](samples.png)"]
     return "\n".join(lines)
+
+
+def _critic(trainer) -> str:
+    """Where an adversarial run's discriminator came from when it was initialised from another model."""
+    if trainer.discriminator is None or trainer.options.resume:
+        return ""
+    source = getattr(trainer, "discriminator_from", None)
+    return f"; discriminator from `{source}`" if source else "; discriminator fresh (none saved beside that model)"

@@ -100,6 +100,8 @@ class Phase:
     Attributes:
         name: shown in logs.
         fraction: share of the run's steps (the phases' fractions are normalised to 1).
+        steps: a fixed number of steps instead of a share (a warm-up); the phases without one
+            share what remains of the run.
         generator: update the generator (with the reconstruction losses).
         discriminator: update the discriminator.
         adversarial: add the adversarial (and feature-matching) terms to the generator loss.
@@ -107,6 +109,7 @@ class Phase:
 
     name: str
     fraction: float = 1.0
+    steps: int | None = None
     generator: bool = True
     discriminator: bool = False
     adversarial: bool = False
@@ -305,7 +308,8 @@ class Recipe:
                          + (f", feature matching ×{adv.feature_matching:g}" if adv.feature_matching else "")
                          + (", conditioned on the corrupted image" if adv.conditional else ""))
         if len(self.phases) > 1:
-            lines.append("    phases: " + ", ".join(f"{p.name} {p.fraction:.0%}" for p in self.phases))
+            lines.append("    phases: " + ", ".join(f"{p.name} {p.steps} steps" if p.steps is not None
+                                                    else f"{p.name} {p.fraction:.0%}" for p in self.phases))
         if self.augment:
             lines.append(f"    augment: {', '.join(self.augment)}")
         if self.notes:
@@ -518,6 +522,20 @@ register_recipe(Recipe(
     **{**_PHOTOS, "losses": (LossTerm("l1_valid", 1.0), LossTerm("l1_hole", 2.0), LossTerm("tv", 0.1),
                              LossTerm("ssim", 1.0)),
        "optimizer": OptimizerSpec("adam", lr=1e-4)}))
+
+register_recipe(Recipe(
+    name="photos-pconv-texture-warm",
+    description="photos-pconv-texture with a discriminator warm-up: 300 steps with the generator frozen, then "
+                "both train",
+    architecture="pconv-unet", preset="small",
+    adversarial=RECIPES["photos-pconv-texture"].adversarial,
+    phases=(Phase("discriminator warm-up", steps=300, generator=False, discriminator=True),) + ADVERSARIAL,
+    notes="continues a photos-pconv-texture model (--init-from). Only the generator used to ship, so a later "
+          "texture stage started a fresh discriminator, and in its first 669 steps the generator drifted back to "
+          "the L1/SSIM optimum (SWD +19.7 against its start, docs/measurements/08-photos-texture-stage.md). "
+          "Here the discriminator first learns for 300 steps against the frozen generator, unless --init-from "
+          "brings a trained one (discriminator.safetensors beside the model)",
+    **{**_PHOTOS, "losses": RECIPES["photos-pconv-texture"].losses, "optimizer": OptimizerSpec("adam", lr=1e-4)}))
 
 # The shipped checkpoints' recipes (one per checkpoint and stage) derive from the ones above.
 import train.shipped  # noqa: E402,F401  (registers them)

@@ -200,7 +200,7 @@ def ship(name: str, runs: str = "runs", checkpoints: str = "checkpoints") -> str
         raise FileNotFoundError(f"{source} holds no trained model: run python -m train --recipe {name} first")
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
-    for file in ("config.json", "model.safetensors", "README.md", "samples.png"):
+    for file in ("config.json", "model.safetensors", "README.md", "samples.png", "discriminator.safetensors"):
         if (source / file).exists():
             shutil.copy2(source / file, target / file)
     return str(target)

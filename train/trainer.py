@@ -14,6 +14,8 @@ model card at the end.
 Output folder layout (``--out DIR``)::
 
     DIR/config.json, model.safetensors, README.md   the model (inpainting.load_model(DIR))
+    DIR/discriminator.safetensors                    adversarial recipes: the discriminator, which
+                                                     a later stage's --init-from DIR loads
     DIR/samples.png                                  the final validation grid (shown in the card)
     DIR/training/checkpoint.pt                       the latest resumable state
     DIR/training/samples/step_NNNNNNN.png            validation grids
@@ -35,6 +37,7 @@ import torch
 from torch import nn
 
 import inpainting
+from inpainting.loading import local_model_folder
 from inpainting.registry import lookup
 from inpainting.metrics import composite, evaluate_batch
 from train.data import (DataError, InpaintingDataset, describe_source, build_augmentation, build_mask_sampler,
@@ -48,6 +51,8 @@ from train.recipes import OptimizerSpec, Phase, Recipe
 from train.step import set_requires_grad, train_step
 
 __all__ = ["OPTIMIZERS", "TrainOptions", "Trainer", "CheckpointError", "save_checkpoint", "load_checkpoint"]  # checkpoint I/O and resume in train.checkpoint, the step in train.step, the card in train.card
+
+DISCRIMINATOR_FILE = "discriminator.safetensors"  # written beside an adversarial run's model
 
 OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
     "adam": torch.optim.Adam,
@@ -145,6 +150,22 @@ def resolve_precision(requested: str, device: str = "auto") -> str:
     if on_cuda:
         return "bf16" if torch.cuda.is_bf16_supported() else "no"
     return "bf16" if cpu_has_native_bf16() else "no"
+
+
+def phase_bounds(phases, total_steps: int) -> list[int]:
+    """The step at which each phase ends: fixed-length phases (``steps``) take their steps, the others
+    share what remains of ``total_steps`` by their fractions."""
+    fixed = sum(p.steps for p in phases if p.steps is not None)
+    shared = max(0, total_steps - fixed)
+    total_fraction = sum(p.fraction for p in phases if p.steps is None) or 1.0
+    bounds, fixed_so_far, fraction_so_far = [], 0, 0.0
+    for phase in phases:
+        if phase.steps is not None:
+            fixed_so_far += phase.steps
+        else:
+            fraction_so_far += phase.fraction / total_fraction
+        bounds.append(fixed_so_far + round(fraction_so_far * shared))
+    return bounds
 
 
 def _make_optimizer(spec: OptimizerSpec, params) -> torch.optim.Optimizer:
@@ -297,6 +318,9 @@ class Trainer:
                 raise KeyError(f"unknown adversarial loss {adv.loss!r}; known: {', '.join(ADVERSARIAL)}")
             self.strategy = lookup(ADVERSARIAL, adv.loss, "adversarial loss")(**adv.loss_options)
             self.discriminator = create_discriminator(adv.discriminator, image_size=recipe.size, **adv.options)
+            self.discriminator_from = None
+            if options.init_from and not options.resume:
+                self.discriminator_from = self._discriminator_from(options.init_from)
             self.d_optimizer = _make_optimizer(adv.optimizer, self.discriminator.parameters())
             self.d_scheduler = _make_scheduler(adv.optimizer, self.d_optimizer, self.total_steps)
 
@@ -308,12 +332,7 @@ class Trainer:
         else:
             self.model, self.optimizer = acc.prepare(self.model, self.optimizer)
 
-        total_fraction = sum(p.fraction for p in recipe.phases)
-        bounds, acc_fraction = [], 0.0
-        for phase in recipe.phases:
-            acc_fraction += phase.fraction / total_fraction
-            bounds.append(round(acc_fraction * self.total_steps))
-        self.phase_bounds = bounds
+        self.phase_bounds = phase_bounds(recipe.phases, self.total_steps)
 
         self.step = 0
         self.wall_time = 0.0
@@ -367,6 +386,29 @@ class Trainer:
             raise ValueError(f"--init-from {spec}: its weights do not fit preset {self.recipe.preset!r} "
                              f"{json.dumps(self.recipe.model_options)} (other channels or layers?): "
                              f"{first[0].strip()}") from err
+
+    def _discriminator_from(self, spec: str) -> str | None:
+        """Load the discriminator that the run of ``spec`` saved beside its model
+        (:data:`DISCRIMINATOR_FILE`), so that a later adversarial stage goes on against a trained critic
+        instead of a fresh one. Returns the file, or None (with a notice) when there is none or it
+        does not fit this recipe's discriminator, which then starts fresh."""
+        folder = local_model_folder(spec)
+        file = None if folder is None else folder / DISCRIMINATOR_FILE
+        if file is None or not file.is_file():
+            print(f"--init-from {spec}: no {DISCRIMINATOR_FILE} beside the model; the discriminator starts fresh")
+            return None
+        from safetensors.torch import load_file
+
+        try:
+            self.discriminator.load_state_dict(load_file(str(file)))
+        except RuntimeError as err:
+            first = (str(err).strip().splitlines()[1:2] or [str(err)])[0].strip()
+            warnings.warn(f"--init-from {spec}: {file} does not fit the {self.recipe.adversarial.discriminator!r} "
+                          f"discriminator of recipe {self.recipe.name} ({first}); it starts fresh",
+                          RuntimeWarning, stacklevel=2)
+            return None
+        print(f"--init-from {spec}: discriminator loaded from {file}")
+        return str(file)
 
     def _build_losses(self, vgg: nn.Module | None):
         """``[(name, weight, fn(pred, target, mask))]`` and the names of the VGG terms left out."""
@@ -577,6 +619,14 @@ class Trainer:
         # huggingface_hub keeps a README.md that already exists; the one left by an earlier invocation
         # of this run (a time budget, then --resume) describes older weights, so it is replaced.
         (self.out / "README.md").unlink(missing_ok=True)
+        if self.discriminator is not None:
+            from safetensors.torch import save_file
+
+            # Beside the model, so that the next adversarial stage (--init-from this folder) keeps its critic.
+            state = self.accelerator.unwrap_model(self.discriminator).state_dict()
+            save_file({k: v.detach().contiguous().cpu() for k, v in state.items()}, str(self.out / DISCRIMINATOR_FILE),
+                      metadata={"discriminator": self.recipe.adversarial.discriminator,
+                                "options": json.dumps(self.recipe.adversarial.options), "step": str(self.step)})
         model.save_pretrained(self.out, metadata=self.metadata(),
                               model_card_kwargs={"title": title, "training": self.training_card(),
                                                  "evaluation": self.evaluation_card()})
