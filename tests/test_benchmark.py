@@ -65,3 +65,34 @@ def test_cli_writes_json_and_markdown(tmp_path, capsys):
     assert "| opencv-ns |" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         bm.main(["--sizes", "big"])
+
+
+def test_frequency_split_hybrid_keeps_the_structure_fill_low_pass_and_the_texture_fill_detail():
+    import torch
+    import torchvision.transforms.functional as TF
+
+    from benchmarks.hybrid_pilot import FrequencySplitHybrid
+
+    class Fill(torch.nn.Module):
+        def __init__(self, value):
+            super().__init__()
+            self.value = value
+
+        def forward(self, image, mask):
+            return self.value.expand_as(image)
+
+    torch.manual_seed(0)
+    image, mask = torch.rand(1, 3, 32, 32), torch.zeros(1, 1, 32, 32)
+    smooth = torch.linspace(0.2, 0.8, 32).view(1, 1, 1, 32).expand(1, 3, 32, 32)
+    stripes = 0.5 + 0.3 * torch.sign(torch.sin(torch.arange(32.0) * 1.5)).view(1, 1, 32, 1).expand(1, 3, 32, 32)
+    cache = {}
+    hybrid = FrequencySplitHybrid(Fill(smooth), Fill(stripes), sigma=2.0, cache=cache)
+    out = hybrid(image, mask)
+    blur = lambda x: TF.gaussian_blur(x, [13, 13], [2.0, 2.0])  # noqa: E731
+    inner = (slice(None), slice(None), slice(8, 24), slice(8, 24))  # away from the blur's border
+    assert torch.allclose(blur(out)[inner], blur(smooth)[inner], atol=0.05)  # the structure's colours
+    detail = (out - blur(out))[inner]
+    assert torch.allclose(detail, (stripes - blur(stripes))[inner], atol=0.05)  # the texture's detail
+    assert detail.abs().mean() > 0.1 and len(cache) == 1
+    same = FrequencySplitHybrid(Fill(stripes), Fill(stripes), sigma=2.0, cache={})
+    assert torch.allclose(same(image, mask), stripes, atol=1e-5)  # one fill for both: that fill
