@@ -789,3 +789,15 @@ def test_every_name_table_refuses_an_unknown_name_the_same_way():
             attempt()
         assert str(info.value).startswith(f"unknown {what} '") and "; known: " in str(info.value), str(info.value)
         assert isinstance(info.value, KeyError) and isinstance(info.value, ValueError)
+
+
+def test_a_shipped_run_carries_its_seed_and_the_command_line_wins(tmp_path):
+    from dataclasses import replace
+
+    recipe = get_recipe("pconv-unet-liu-celeba")
+    seeded = recipe.replace(shipped=replace(recipe.shipped, seed=2))
+    parser = cli.build_parser()
+    base = ["--recipe", recipe.name, "--data-root", str(tmp_path)]
+    assert cli._resolve_run(parser.parse_args(base), recipe)["seed"] == 0
+    assert cli._resolve_run(parser.parse_args(base), seeded)["seed"] == 2
+    assert cli._resolve_run(parser.parse_args(base + ["--seed", "5"]), seeded)["seed"] == 5

@@ -87,7 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "(AVX-512 BF16, AMX), else no (default: the shipped recipe's, else auto)")
     run.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
                      help="channels-last memory layout for weights and batches")
-    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--seed", type=int, help="seeds weights, data order, crops and masks (default: the shipped "
+                                               "recipe's, else 0)")
     run.add_argument("--resume", action="store_true", help="continue from OUT/training/checkpoint.pt")
     run.add_argument("--workers", type=int, default=0, help="data-loading worker processes")
     run.add_argument("--download", action="store_true", help="let torchvision datasets download (needs internet)")
@@ -187,6 +188,7 @@ def _resolve_run(args: argparse.Namespace, recipe) -> dict:
         val_data=args.val_data or (run and run.val_data and str(root / run.val_data)) or None,
         mask_dir=args.mask_dir or (run and run.mask_dir and str(root / run.mask_dir)) or None,
         steps=pick(args.steps, run and run.steps, None),
+        seed=pick(args.seed, run and run.seed, 0),
         max_minutes=pick(args.max_minutes, run and run.max_minutes, None),
         mixed_precision=pick(args.mixed_precision, run and run.mixed_precision, DEFAULT_PRECISION),
         channels_last=pick(args.channels_last, run and run.channels_last, False),
@@ -241,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err.args[0] if err.args else err}", file=sys.stderr)
         return 2
     options = TrainOptions(
-        **run, epochs=args.epochs, device=args.device, seed=args.seed, vgg_weights=args.vgg_weights,
+        **run, epochs=args.epochs, device=args.device, vgg_weights=args.vgg_weights,
         no_perceptual=args.no_perceptual, workers=args.workers, download=args.download, log_every=args.log_every,
         progress=not args.no_progress, command="python -m train " + " ".join(shlex.quote(a) for a in argv),
     )

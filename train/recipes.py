@@ -135,7 +135,7 @@ class ShippedRun:
         data, val_data, mask_dir: relative to the data root.
         steps, max_minutes: the run's length (the time budget usually ends it on a CPU).
         val_every, val_images, checkpoint_every: as the ``python -m train`` options.
-        mixed_precision, channels_last, freeze_encoder_norm: as the options of the same names.
+        mixed_precision, channels_last, freeze_encoder_norm, seed: as the options of the same names.
         init_from: a shipped name, or ``run:NAME`` (another stage's run folder beside this one).
         continues: the stage whose run this one resumes (same folder, ``--resume``).
         ship: False for intermediate stages that are not copied to ``checkpoints/``.
@@ -157,6 +157,7 @@ class ShippedRun:
     mixed_precision: str = "no"
     channels_last: bool = False
     freeze_encoder_norm: bool = False
+    seed: int = 0
     init_from: str | None = None
     continues: str | None = None
     ship: bool = True
