@@ -24,7 +24,9 @@ def test_there_are_shipped_checkpoints_for_every_domain():
 @pytest.mark.parametrize("name", SHIPPED)
 def test_checkpoint_folder_is_complete_small_and_evaluated(name):
     folder = ROOT / "checkpoints" / name
-    assert sorted(p.name for p in folder.iterdir()) == ["README.md", "config.json", "model.safetensors", "samples.png"]
+    files = sorted(p.name for p in folder.iterdir())
+    assert [f for f in files if f != "discriminator.safetensors"] == ["README.md", "config.json", "model.safetensors",
+                                                                      "samples.png"]
     assert (folder / "model.safetensors").stat().st_size < SIZE_AIM
     meta = json.loads((folder / "config.json").read_text())["inpainting_hub"]
     assert meta["name"] == name and meta["description"] and meta["command"].startswith("python -m train ")
@@ -104,3 +106,22 @@ def test_a_replaced_checkpoint_loads_its_replacement_with_a_notice_saying_so(old
     # results recorded under the old name stay the old model's: not relabelled as the replacement
     (tmp_path / "results.json").write_text(json.dumps({"format": FORMAT, "models": {old: {"summary": {}}}}))
     assert list(load_results(tmp_path)["models"]) == [old]
+
+
+def test_a_shipped_discriminator_fits_the_texture_recipe_and_is_loaded_by_init_from(tmp_path):
+    """pconv-unet-photos ships the critic of its last texture run, so the next stage starts against it."""
+    from safetensors.torch import load_file
+
+    from train.discriminators import create_discriminator
+    from train.recipes import get_recipe
+
+    folder = ROOT / "checkpoints" / "pconv-unet-photos"
+    file = folder / "discriminator.safetensors"
+    if not file.exists():
+        pytest.skip("pconv-unet-photos ships no discriminator")
+    adv = get_recipe("photos-pconv-texture-warm").adversarial
+    critic = create_discriminator(adv.discriminator, image_size=256, **adv.options)
+    critic.load_state_dict(load_file(str(file)))  # strict: same layers and shapes
+    assert file.stat().st_size < SIZE_AIM
+    from inpainting.loading import local_model_folder
+    assert local_model_folder("pconv-unet-photos") == folder
