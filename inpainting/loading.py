@@ -15,8 +15,8 @@ import torch
 from inpainting.hub import HUB_METADATA_KEY, WeightsError, read_config
 from inpainting.registry import UnknownArchitectureError, create_model, get_architecture, list_architectures
 
-__all__ = ["ModelEntry", "RENAMED", "REPLACED", "available_models", "canonical_name", "checkpoints_dir", "load_model", "local_model_folder",
-           "resolve_device"]
+__all__ = ["ModelEntry", "RENAMED", "REPLACED", "available_models", "canonical_name", "checkpoints_dir", "load_model",
+           "local_model_folder", "resolve_device"]
 
 #: Shipped checkpoints that were renamed: old name -> current name (the old names keep loading, with a notice).
 RENAMED = {

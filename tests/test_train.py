@@ -284,8 +284,16 @@ def test_init_from_carries_the_discriminator_of_an_adversarial_run(data_dir, tmp
     with pytest.warns(RuntimeWarning, match="does not fit the 'conv-classifier' discriminator.*starts fresh"):
         other = Trainer(wider, _options(data_dir, tmp_path / "c", steps=1, init_from=str(tmp_path / "a")))
     assert other.discriminator_from is None
-    # a model trained without one: the card says the critic started fresh
+    # same layers, one of another shape: nothing is copied, not even the tensors that fit
+    deeper = _recipe(adversarial=AdversarialSpec("conv-classifier", {"base_channels": 8, "cond_channels": 3},
+                                                 loss="bce", weight=0.1, conditional=True))
+    partial = Trainer(deeper, _options(data_dir, tmp_path / "e", steps=1))
+    before = _params(partial.discriminator)
+    with pytest.warns(RuntimeWarning, match="first differing tensor"):
+        assert partial._discriminator_from(str(tmp_path / "a")) is None
+    assert not _changed(before, partial.discriminator)
     Trainer(_recipe(), _options(data_dir, tmp_path / "plain", steps=1)).fit()
+    # a model trained without one: the card says the critic started fresh
     assert not (tmp_path / "plain" / DISCRIMINATOR_FILE).exists()
     Trainer(recipe, _options(data_dir, tmp_path / "d", steps=1, init_from=str(tmp_path / "plain"))).fit()
     assert "discriminator fresh (none saved beside that model)" in (tmp_path / "d" / "README.md").read_text()

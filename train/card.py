@@ -111,5 +111,5 @@ def _critic(trainer) -> str:
     """Where an adversarial run's discriminator came from when it was initialised from another model."""
     if trainer.discriminator is None or trainer.options.resume:
         return ""
-    source = getattr(trainer, "discriminator_from", None)
+    source = trainer.discriminator_from
     return f"; discriminator from `{source}`" if source else "; discriminator fresh (none saved beside that model)"

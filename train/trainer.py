@@ -313,12 +313,12 @@ class Trainer:
         adv = recipe.adversarial
         uses_adv = any(p.discriminator or p.adversarial for p in recipe.phases)
         self.discriminator = self.strategy = self.d_optimizer = self.d_scheduler = None
+        self.discriminator_from: str | None = None  # the file an --init-from critic came from
         if adv is not None and uses_adv:
             if adv.loss not in ADVERSARIAL:
                 raise KeyError(f"unknown adversarial loss {adv.loss!r}; known: {', '.join(ADVERSARIAL)}")
             self.strategy = lookup(ADVERSARIAL, adv.loss, "adversarial loss")(**adv.loss_options)
             self.discriminator = create_discriminator(adv.discriminator, image_size=recipe.size, **adv.options)
-            self.discriminator_from = None
             if options.init_from and not options.resume:
                 self.discriminator_from = self._discriminator_from(options.init_from)
             self.d_optimizer = _make_optimizer(adv.optimizer, self.discriminator.parameters())
@@ -399,14 +399,15 @@ class Trainer:
             return None
         from safetensors.torch import load_file
 
-        try:
-            self.discriminator.load_state_dict(load_file(str(file)))
-        except RuntimeError as err:
-            first = (str(err).strip().splitlines()[1:2] or [str(err)])[0].strip()
+        theirs, ours = load_file(str(file)), self.discriminator.state_dict()
+        # Checked before loading: a strict load_state_dict that fails has already copied the tensors that fit.
+        misfit = sorted(set(ours) ^ set(theirs)) or [k for k in ours if ours[k].shape != theirs[k].shape]
+        if misfit:
             warnings.warn(f"--init-from {spec}: {file} does not fit the {self.recipe.adversarial.discriminator!r} "
-                          f"discriminator of recipe {self.recipe.name} ({first}); it starts fresh",
-                          RuntimeWarning, stacklevel=2)
+                          f"discriminator of recipe {self.recipe.name} (first differing tensor: {misfit[0]}); "
+                          "it starts fresh", RuntimeWarning, stacklevel=2)
             return None
+        self.discriminator.load_state_dict(theirs)
         print(f"--init-from {spec}: discriminator loaded from {file}")
         return str(file)
 
