@@ -224,3 +224,42 @@ def test_perceptual_and_style_share_one_vgg_pass_per_step(vgg):
         assert len(calls) == 2
     finally:
         handle.remove()
+
+
+# ----------------------------------------------------------------------------- hole-size-aware weights
+@pytest.mark.parametrize("name", sorted(L.ADVERSARIAL))
+def test_sample_weight_scales_each_samples_generator_term(name):
+    strategy = L.ADVERSARIAL[name]()
+    logits = torch.tensor([[[[-3.0]]], [[[2.0]]]])  # sample 0 caught, sample 1 fooling
+    plain, _ = strategy.generator_loss(logits)
+    ones, _ = strategy.generator_loss(logits, sample_weight=torch.ones(2))
+    assert torch.isclose(plain, ones)
+    only_second, _ = strategy.generator_loss(logits, sample_weight=torch.tensor([0.0, 1.0]))
+    second_alone, _ = strategy.generator_loss(logits[1:])
+    assert torch.isclose(only_second, second_alone / 2)  # the batch mean: the dropped sample adds 0
+    with pytest.raises(ValueError, match="one weight per sample"):
+        strategy.generator_loss(logits, sample_weight=torch.ones(3))
+
+
+def test_sample_weight_in_feature_matching():
+    real = [torch.zeros(2, 4, 4, 4)]
+    fake = [torch.zeros(2, 4, 4, 4)]
+    fake[0][0] = 1.0  # only sample 0 differs
+    assert L.feature_matching_loss(fake, real, sample_weight=torch.tensor([0.0, 1.0])) == 0
+    assert torch.isclose(L.feature_matching_loss(fake, real, sample_weight=torch.ones(2)),
+                         L.feature_matching_loss(fake, real))
+
+
+def test_hole_ramp_weight_and_its_validation():
+    from train.recipes import AdversarialSpec, hole_ramp_weight
+
+    mask = torch.zeros(4, 1, 10, 10)
+    mask[1, :, :1] = 1   # 10 % hole
+    mask[2, :, :3] = 1   # 30 %
+    mask[3, :, :6] = 1   # 60 %
+    weight = hole_ramp_weight(mask, (0.1, 0.4))
+    assert torch.allclose(weight, torch.tensor([0.0, 0.0, 2 / 3, 1.0]))
+    assert hole_ramp_weight(mask, None) is None
+    for bad in [(0.4, 0.1), (-0.1, 0.5), (0.2, 1.5)]:
+        with pytest.raises(ValueError, match="hole_ramp"):
+            AdversarialSpec("nlayer", hole_ramp=bad)

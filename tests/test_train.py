@@ -266,6 +266,21 @@ def test_fixed_length_phases_take_their_steps_and_the_others_share_the_rest(data
     assert "warm-up 3 steps" in _recipe(adversarial=GAN, phases=warm).describe()
 
 
+def test_hole_ramp_takes_the_adversarial_terms_off_small_holes(data_dir, tmp_path, tiny_family):
+    ramp = AdversarialSpec("conv-classifier", {"base_channels": 8}, loss="bce", weight=0.1, hole_ramp=(0.2, 0.6))
+    trainer = Trainer(_recipe(adversarial=ramp), _options(data_dir, tmp_path / "out", steps=4))
+    batch = next(iter(torch.utils.data.DataLoader(trainer.train_set, batch_size=4)))
+    small = torch.zeros_like(batch["mask"])
+    small[..., :2, :] = 1  # 2 of 16 rows: 12.5 % hole, below the ramp
+    logs = trainer.train_step({**batch, "mask": small})
+    assert float(logs["g_adv"]) == 0 and torch.isclose(logs["g_loss"], logs["mse"])
+    large = torch.zeros_like(batch["mask"])
+    large[..., :12, :] = 1  # 75 %: full weight
+    logs = trainer.train_step({**batch, "mask": large})
+    assert float(logs["g_adv"]) > 0.1
+    assert torch.isclose(logs["g_loss"], logs["mse"] + 0.1 * logs["g_adv"])
+
+
 def test_init_from_carries_the_discriminator_of_an_adversarial_run(data_dir, tmp_path, tiny_family):
     recipe = _recipe(adversarial=GAN)
     first = Trainer(recipe, _options(data_dir, tmp_path / "a", steps=2))

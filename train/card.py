@@ -59,6 +59,10 @@ def training_card(trainer: "Trainer") -> str:
         used += f" + {adv.weight:g}×{adv.loss} adversarial ({adv.discriminator} discriminator)"
         if adv.feature_matching:
             used += f" + {adv.feature_matching:g}×feature matching"
+        if adv.hole_ramp is not None:
+            low, high = adv.hole_ramp
+            used += (f" (adversarial terms per sample × clamp((hole ratio − {low:g}) / {high - low:g}, 0, 1): "
+                     f"none below {low:.0%} hole, full from {high:.0%})")
     rows = [
         ("Recipe", f"`{recipe.name}`: {recipe.description}"),
         ("Reproduces", recipe.report),

@@ -266,6 +266,19 @@ def _as_list(logits) -> list[torch.Tensor]:
     return list(logits) if isinstance(logits, (list, tuple)) else [logits]
 
 
+def _weighted_mean(values: torch.Tensor, sample_weight: torch.Tensor | None) -> torch.Tensor:
+    """``values.mean()``, or with ``sample_weight`` (one weight per sample, shape ``B``) the batch
+    mean of each sample's mean times its weight: a sample of weight 0 adds nothing, one of weight 1
+    counts as without weights."""
+    if sample_weight is None:
+        return values.mean()
+    if sample_weight.shape != values.shape[:1]:
+        raise ValueError(f"sample_weight has shape {tuple(sample_weight.shape)}; expected one weight per "
+                         f"sample, ({values.shape[0]},)")
+    per_sample = values.reshape(values.shape[0], -1).mean(1)
+    return (per_sample * sample_weight.to(per_sample.dtype)).mean()
+
+
 class BCEAdversarial:
     """The original GAN loss with logits (Goodfellow et al. 2014; pix2pix's ``GANLoss('vanilla')``):
     D minimises ``BCE(D(real), 1) + BCE(D(fake), 0)``, G minimises ``BCE(D(fake), 1)``.
@@ -283,8 +296,11 @@ class BCEAdversarial:
         loss = real_loss + fake_loss
         return loss, {"d_real": real_loss.detach(), "d_fake": fake_loss.detach()}
 
-    def generator_loss(self, fake_logits, *, mask: torch.Tensor | None = None):
-        loss = sum(F.binary_cross_entropy_with_logits(f, torch.ones_like(f)) for f in _as_list(fake_logits))
+    def generator_loss(self, fake_logits, *, mask: torch.Tensor | None = None,
+                       sample_weight: torch.Tensor | None = None):
+        """``sample_weight`` (shape ``B``, optional) scales each sample's term."""
+        loss = sum(_weighted_mean(F.binary_cross_entropy_with_logits(f, torch.ones_like(f), reduction="none"),
+                                  sample_weight) for f in _as_list(fake_logits))
         return loss, {"g_adv": loss.detach()}
 
 
@@ -324,8 +340,10 @@ class NonSaturatingR1:
         return loss, {"d_real": real_loss.detach(), "d_fake": fake_loss.detach(),
                       "d_r1": penalty.detach()}
 
-    def generator_loss(self, fake_logits, *, mask: torch.Tensor | None = None):
-        loss = sum(F.softplus(-f).mean() for f in _as_list(fake_logits))
+    def generator_loss(self, fake_logits, *, mask: torch.Tensor | None = None,
+                       sample_weight: torch.Tensor | None = None):
+        """``sample_weight`` (shape ``B``, optional) scales each sample's term."""
+        loss = sum(_weighted_mean(F.softplus(-f), sample_weight) for f in _as_list(fake_logits))
         return loss, {"g_adv": loss.detach()}
 
 
@@ -342,8 +360,10 @@ class HingeAdversarial:
         loss = real_loss + fake_loss
         return loss, {"d_real": real_loss.detach(), "d_fake": fake_loss.detach()}
 
-    def generator_loss(self, fake_logits, *, mask: torch.Tensor | None = None):
-        loss = sum(-f.mean() for f in _as_list(fake_logits))
+    def generator_loss(self, fake_logits, *, mask: torch.Tensor | None = None,
+                       sample_weight: torch.Tensor | None = None):
+        """``sample_weight`` (shape ``B``, optional) scales each sample's term."""
+        loss = sum(_weighted_mean(-f, sample_weight) for f in _as_list(fake_logits))
         return loss, {"g_adv": loss.detach()}
 
 
@@ -354,10 +374,12 @@ ADVERSARIAL: dict[str, type] = {
 }
 
 
-def feature_matching_loss(fake_features: list[torch.Tensor], real_features: list[torch.Tensor]) -> torch.Tensor:
+def feature_matching_loss(fake_features: list[torch.Tensor], real_features: list[torch.Tensor], *,
+                          sample_weight: torch.Tensor | None = None) -> torch.Tensor:
     """Discriminator feature matching (Wang et al. 2018, pix2pixHD; LaMa's weight 100): mean over
-    layers of the MSE between the discriminator's features of the prediction and of the target."""
+    layers of the MSE between the discriminator's features of the prediction and of the target
+    (``sample_weight``, shape ``B``, optional: scales each sample's term)."""
     if not fake_features:
         raise ValueError("feature matching needs a discriminator that returns intermediate features")
-    losses = [F.mse_loss(f, r.detach()) for f, r in zip(fake_features, real_features)]
+    losses = [_weighted_mean((f - r.detach()).pow(2), sample_weight) for f, r in zip(fake_features, real_features)]
     return torch.stack(losses).mean()

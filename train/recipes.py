@@ -16,6 +16,8 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import torch
+
 from inpainting.registry import lookup
 from train.data import NVIDIA_MASKS, MaskSpec
 
@@ -76,6 +78,10 @@ class AdversarialSpec:
         sees: ``"composite"`` (the prediction pasted into the known pixels) or ``"prediction"``
             (the raw output, as LaMa) is what the discriminator judges as fake.
         optimizer: the discriminator's optimiser.
+        hole_ramp: ``(low, high)`` hole ratios: a sample's adversarial and feature-matching terms
+            weigh ``clamp((r - low) / (high - low), 0, 1)``, ``r`` the share of its pixels in the
+            hole, so that thin strokes train for fidelity and large holes for texture (``None``:
+            every sample weighs 1). See :func:`hole_ramp_weight`.
     """
 
     discriminator: str
@@ -87,10 +93,26 @@ class AdversarialSpec:
     conditional: bool = False
     sees: str = "composite"
     optimizer: OptimizerSpec = field(default_factory=lambda: OptimizerSpec(lr=2e-4, betas=(0.5, 0.999)))
+    hole_ramp: tuple[float, float] | None = None
 
     def __post_init__(self):
         if self.sees not in ("composite", "prediction"):
             raise ValueError(f"sees must be 'composite' or 'prediction', got {self.sees!r}")
+        if self.hole_ramp is not None:
+            low, high = self.hole_ramp
+            if not 0 <= low < high <= 1:
+                raise ValueError(f"hole_ramp must be (low, high) hole ratios with 0 <= low < high <= 1, "
+                                 f"got {self.hole_ramp!r}")
+
+
+def hole_ramp_weight(mask: torch.Tensor, ramp: tuple[float, float] | None) -> torch.Tensor | None:
+    """Per-sample weights ``clamp((r - low) / (high - low), 0, 1)`` of a B×1×H×W hole mask, ``r``
+    each sample's hole ratio (``None`` when ``ramp`` is)."""
+    if ramp is None:
+        return None
+    low, high = ramp
+    ratio = mask.float().flatten(1).mean(1)
+    return ((ratio - low) / (high - low)).clamp(0, 1)
 
 
 @dataclass(frozen=True)
@@ -536,6 +558,21 @@ register_recipe(Recipe(
           "the L1/SSIM optimum (SWD +19.7 against its start, docs/measurements/08-photos-texture-stage.md). "
           "Here the discriminator first learns for 300 steps against the frozen generator, unless --init-from "
           "brings a trained one (discriminator.safetensors beside the model)",
+    **{**_PHOTOS, "losses": RECIPES["photos-pconv-texture"].losses, "optimizer": OptimizerSpec("adam", lr=1e-4)}))
+
+register_recipe(Recipe(
+    name="photos-pconv-texture-ramp",
+    description="photos-pconv-texture with hole-size-aware adversarial terms: none for thin strokes "
+                "(hole <= 10 %), full from 40 % of the image",
+    architecture="pconv-unet", preset="small",
+    adversarial=replace(RECIPES["photos-pconv-texture"].adversarial, hole_ramp=(0.1, 0.4)),
+    phases=ADVERSARIAL,
+    notes="continues a photos-pconv-texture model together with its discriminator (--init-from a folder "
+          "with discriminator.safetensors, as checkpoints/pconv-unet-photos). The texture stage bought realism where "
+          "holes are large and cost SSIM where they are thin strokes, the bucket where the general model "
+          "ties Navier-Stokes (docs/measurements/08-photos-texture-stage.md). All terms scale with the "
+          "hole area already; the ramp takes the adversarial and feature-matching terms off small holes, "
+          "so those train for fidelity, and leaves large holes as before",
     **{**_PHOTOS, "losses": RECIPES["photos-pconv-texture"].losses, "optimizer": OptimizerSpec("adam", lr=1e-4)}))
 
 # The shipped checkpoints' recipes (one per checkpoint and stage) derive from the ones above.

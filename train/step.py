@@ -14,6 +14,7 @@ from torch import nn
 
 from inpainting.metrics import composite
 from train.losses import feature_matching_loss
+from train.recipes import hole_ramp_weight
 
 if TYPE_CHECKING:
     from train.trainer import Trainer
@@ -67,11 +68,12 @@ def train_step(trainer: "Trainer", batch: dict[str, torch.Tensor]) -> dict[str, 
                     with torch.no_grad():
                         _, real_features = trainer.discriminator(image, mask, condition)
                 fake_logits, fake_features = trainer.discriminator(fake, mask, condition)
-                adv_loss, adv_logs = trainer.strategy.generator_loss(fake_logits, mask=mask)
+                weight = hole_ramp_weight(mask, adv.hole_ramp)
+                adv_loss, adv_logs = trainer.strategy.generator_loss(fake_logits, mask=mask, sample_weight=weight)
                 total = total + adv.weight * adv_loss
                 logs.update(adv_logs)
                 if adv.feature_matching:
-                    fm = feature_matching_loss(fake_features, real_features)
+                    fm = feature_matching_loss(fake_features, real_features, sample_weight=weight)
                     logs["feature_matching"] = fm.detach()
                     total = total + adv.feature_matching * fm
                 if single:
