@@ -96,3 +96,53 @@ def test_frequency_split_hybrid_keeps_the_structure_fill_low_pass_and_the_textur
     assert detail.abs().mean() > 0.1 and len(cache) == 1
     same = FrequencySplitHybrid(Fill(stripes), Fill(stripes), sigma=2.0, cache={})
     assert torch.allclose(same(image, mask), stripes, atol=1e-5)  # one fill for both: that fill
+
+
+def _two_textures(size=40):
+    """Left half red with vertical stripes, right half blue with horizontal stripes."""
+    import torch
+
+    image = torch.zeros(3, size, size)
+    half = size // 2
+    stripes = (torch.arange(size) % 4 < 2).float()
+    image[0, :, :half] = 0.6 + 0.3 * stripes[None, :half]
+    image[2, :, half:] = 0.6 + 0.3 * stripes[:, None]
+    return image
+
+
+def test_guided_patch_fill_copies_known_patches_where_the_guide_says():
+    import torch
+
+    from benchmarks.hybrid_pilot import GuidedPatchHybrid, guided_patch_fill
+
+    image = _two_textures()
+    mask = torch.zeros(1, 40, 40)
+    mask[:, 12:28, 8:32] = 1  # across both halves
+    hole = mask[0] > 0
+    corrupted = image * (1 - mask)
+    truthful = torch.where(hole[None], torch.nn.functional.avg_pool2d(image[None], 5, 1, 2)[0], image)
+    swapped = truthful.flip(-1)  # a guide that puts blue on the left and red on the right
+    known = {tuple(v) for v in (image.permute(1, 2, 0)[~hole] * 1000).round().int().tolist()}
+    for guide, left, right in ((truthful, 0, 2), (swapped, 2, 0)):
+        fill = guided_patch_fill(corrupted, mask, guide, seed=0)
+        for out in fill:
+            assert torch.equal(out[:, ~hole], image[:, ~hole])  # known pixels untouched
+            hole_left, hole_right = out[:, 12:28, 8:20], out[:, 12:28, 20:32]
+            assert hole_left[left].mean() > hole_left[right].mean() + 0.3   # the guide's colour...
+            assert hole_right[right].mean() > hole_right[left].mean() + 0.3  # ...on each side
+        copied = (fill.copy.permute(1, 2, 0)[hole] * 1000).round().int().tolist()
+        assert all(tuple(v) in known for v in copied)  # every hole pixel is a known pixel's colour
+        assert fill.copy[:, hole].std(dim=1).max() > 0.1  # texture, not a flat colour
+    with pytest.raises(ValueError, match="no complete known patch"):
+        guided_patch_fill(corrupted, torch.ones(1, 40, 40), truthful)
+
+    class Guide(torch.nn.Module):
+        def forward(self, image, mask):
+            return truthful[None].expand_as(image)
+
+    cache = {}
+    vote = GuidedPatchHybrid(Guide(), "vote", cache)(corrupted[None], mask[None])
+    copy = GuidedPatchHybrid(Guide(), "copy", cache)(corrupted[None], mask[None])
+    assert len(cache) == 1 and vote.shape == copy.shape == (1, 3, 40, 40) and not torch.equal(vote, copy)
+    with pytest.raises(ValueError, match="output must be one of"):
+        GuidedPatchHybrid(Guide(), "blend", cache)
