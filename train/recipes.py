@@ -556,8 +556,9 @@ register_recipe(Recipe(
     notes="continues a photos-pconv-texture model (--init-from). Only the generator used to ship, so a later "
           "texture stage started a fresh discriminator, and in its first 669 steps the generator drifted back to "
           "the L1/SSIM optimum (SWD +19.7 against its start, docs/measurements/08-photos-texture-stage.md). "
-          "Here the discriminator first learns for 300 steps against the frozen generator, unless --init-from "
-          "brings a trained one (discriminator.safetensors beside the model)",
+          "Here the discriminator first learns for 300 steps against the frozen generator. The warm-up runs "
+          "also when --init-from brings a trained one (discriminator.safetensors beside the model); for such a "
+          "start, photos-pconv-texture goes on without it",
     **{**_PHOTOS, "losses": RECIPES["photos-pconv-texture"].losses, "optimizer": OptimizerSpec("adam", lr=1e-4)}))
 
 register_recipe(Recipe(
