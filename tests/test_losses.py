@@ -251,15 +251,15 @@ def test_sample_weight_in_feature_matching():
 
 
 def test_hole_ramp_weight_and_its_validation():
-    from train.recipes import AdversarialSpec, hole_ramp_weight
+    from train.recipes import AdversarialSpec
 
     mask = torch.zeros(4, 1, 10, 10)
     mask[1, :, :1] = 1   # 10 % hole
     mask[2, :, :3] = 1   # 30 %
     mask[3, :, :6] = 1   # 60 %
-    weight = hole_ramp_weight(mask, (0.1, 0.4))
+    weight = L.hole_ramp_weight(mask, (0.1, 0.4))
     assert torch.allclose(weight, torch.tensor([0.0, 0.0, 2 / 3, 1.0]))
-    assert hole_ramp_weight(mask, None) is None
+    assert L.hole_ramp_weight(mask, None) is None
     for bad in [(0.4, 0.1), (-0.1, 0.5), (0.2, 1.5)]:
         with pytest.raises(ValueError, match="hole_ramp"):
             AdversarialSpec("nlayer", hole_ramp=bad)

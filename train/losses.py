@@ -266,6 +266,16 @@ def _as_list(logits) -> list[torch.Tensor]:
     return list(logits) if isinstance(logits, (list, tuple)) else [logits]
 
 
+def hole_ramp_weight(mask: torch.Tensor, ramp: tuple[float, float] | None) -> torch.Tensor | None:
+    """Per-sample weights ``clamp((r - low) / (high - low), 0, 1)`` of a B×1×H×W hole mask, ``r``
+    each sample's hole ratio (``None`` when ``ramp`` is)."""
+    if ramp is None:
+        return None
+    low, high = ramp
+    ratio = mask.float().flatten(1).mean(1)
+    return ((ratio - low) / (high - low)).clamp(0, 1)
+
+
 def _weighted_mean(values: torch.Tensor, sample_weight: torch.Tensor | None) -> torch.Tensor:
     """``values.mean()``, or with ``sample_weight`` (one weight per sample, shape ``B``) the batch
     mean of each sample's mean times its weight: a sample of weight 0 adds nothing, one of weight 1

@@ -16,8 +16,6 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import torch
-
 from inpainting.registry import lookup
 from train.data import NVIDIA_MASKS, MaskSpec
 
@@ -81,7 +79,7 @@ class AdversarialSpec:
         hole_ramp: ``(low, high)`` hole ratios: a sample's adversarial and feature-matching terms
             weigh ``clamp((r - low) / (high - low), 0, 1)``, ``r`` the share of its pixels in the
             hole, so that thin strokes train for fidelity and large holes for texture (``None``:
-            every sample weighs 1). See :func:`hole_ramp_weight`.
+            every sample weighs 1). See :func:`train.losses.hole_ramp_weight`.
     """
 
     discriminator: str
@@ -103,16 +101,6 @@ class AdversarialSpec:
             if not 0 <= low < high <= 1:
                 raise ValueError(f"hole_ramp must be (low, high) hole ratios with 0 <= low < high <= 1, "
                                  f"got {self.hole_ramp!r}")
-
-
-def hole_ramp_weight(mask: torch.Tensor, ramp: tuple[float, float] | None) -> torch.Tensor | None:
-    """Per-sample weights ``clamp((r - low) / (high - low), 0, 1)`` of a B×1×H×W hole mask, ``r``
-    each sample's hole ratio (``None`` when ``ramp`` is)."""
-    if ramp is None:
-        return None
-    low, high = ramp
-    ratio = mask.float().flatten(1).mean(1)
-    return ((ratio - low) / (high - low)).clamp(0, 1)
 
 
 @dataclass(frozen=True)

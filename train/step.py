@@ -13,8 +13,7 @@ import torch
 from torch import nn
 
 from inpainting.metrics import composite
-from train.losses import feature_matching_loss
-from train.recipes import hole_ramp_weight
+from train.losses import feature_matching_loss, hole_ramp_weight
 
 if TYPE_CHECKING:
     from train.trainer import Trainer
