@@ -695,6 +695,11 @@ def build_app() -> gr.Blocks:
 
         inference = dict(concurrency_limit=CONCURRENCY, concurrency_id="inference")
         private = dict(api_visibility="private")
+        # Quick editing steps skip the queue: a plain request each, never waiting behind a Fill. Queued,
+        # they shared the page's one event stream, and Gradio 6.31's front end loses an event that is
+        # sent as that stream closes (the previous event's last message): its spinner then stays over
+        # the editor for good (seen about once in five runs of the browser test's Clear after Fill).
+        quick = dict(api_visibility="private", queue=False)
         # Fill: disabled while the run goes on (progress on the status line beside it), Cancel stops it.
         busy = lambda on: (gr.update(interactive=not on), gr.update(interactive=on))  # noqa: E731
         job = run.click(lambda: (*busy(True), None), None, [run, cancel, download_all], queue=False, **private).then(
@@ -702,27 +707,27 @@ def build_app() -> gr.Blocks:
             [gallery, table, downloads, chosen, versus, slider, last_run, status],
             show_progress_on=[status], **inference, **private)
         job.then(lambda: busy(False), None, [run, cancel], queue=False, **private)
-        job.success(zip_results, last_run, download_all, **private)
+        job.success(zip_results, last_run, download_all, **quick)
         cancel.click(lambda: (*busy(False), "Cancelled."), None, [run, cancel, status], cancels=[job], queue=False,
                      **private)
         api_inpaint.click(inpaint_files, [api_image, api_mask, api_model, strategy], api_result, api_name="inpaint", **inference)
         api_compare.click(compare, [editor, api_models, strategy], [gallery, table], api_name="compare", **inference)
         gr.api(list_models, api_name="models", queue=False)
 
-        chosen.change(choose_result, [last_run, chosen, versus], slider, **private)
-        versus.change(choose_result, [last_run, chosen, versus], slider, **private)
-        gallery.select(select_from_gallery, last_run, chosen, **private)
+        chosen.change(choose_result, [last_run, chosen, versus], slider, **quick)
+        versus.change(choose_result, [last_run, chosen, versus], slider, **quick)
+        gallery.select(select_from_gallery, last_run, chosen, **quick)
         photo_outputs = [editor, use_mask_file, mask_file]
-        use.click(use_result, [last_run, chosen, original], [*photo_outputs, original], **private)
-        back.click(revert, [original, last_run], [*photo_outputs, original], **private)
+        use.click(use_result, [last_run, chosen, original], [*photo_outputs, original], **quick)
+        back.click(revert, [original, last_run], [*photo_outputs, original], **quick)
         for button, operation in ((grow, "grow"), (shrink, "shrink"), (invert, "invert"), (clear, "clear")):
-            button.click(edit_mask, [editor, use_mask_file, mask_file, gr.State(operation), pixels], photo_outputs, **private)
-        use_mask_file.change(lambda on: gr.update(visible=on), use_mask_file, mask_file, **private)
+            button.click(edit_mask, [editor, use_mask_file, mask_file, gr.State(operation), pixels], photo_outputs, **quick)
+        use_mask_file.change(lambda on: gr.update(visible=on), use_mask_file, mask_file, **quick)
         editor.upload(lambda payload: on_upload(payload, editor), editor, [original, editor], preprocess=False,
                       show_progress="hidden", queue=False,
                       **private)
-        add.click(add_model, [extra, picker], [picker, extra], **private)
-        extra.submit(add_model, [extra, picker], [picker, extra], **private)
+        add.click(add_model, [extra, picker], [picker, extra], **quick)
+        extra.submit(add_model, [extra, picker], [picker, extra], **quick)
     return demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
 
 

@@ -52,6 +52,34 @@ def _track_uploads(page) -> dict:
     return uploads
 
 
+def _track_console(page) -> list[str]:
+    """The page's console errors and warnings, and uncaught exceptions, as they come."""
+    messages: list[str] = []
+    page.on("console", lambda m: messages.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: messages.append(f"uncaught: {e}"))
+    return messages
+
+
+_OVERLAYS_JS = """() => Array.from(document.querySelectorAll('#editor [data-testid="status-tracker"]'))
+    .filter(e => !e.classList.contains('hide') && e.offsetParent !== null)
+    .map(e => `class="${e.className}" text="${e.innerText.trim().slice(0, 200)}"`)"""
+
+
+def _wait_for_no_overlay(page, console: list[str], timeout_s: float = 120) -> None:
+    """Wait until no status tracker (loading overlay) shows over the editor. If one stays, fail with
+    what it shows, the page's console errors and a screenshot in artifacts/ (a CI run once saw the
+    overlay stay a minute after Clear mask, not reproduced since)."""
+    for _ in range(int(timeout_s * 2)):
+        shown = page.evaluate(_OVERLAYS_JS)
+        if not shown:
+            return
+        page.wait_for_timeout(500)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "editor_overlay_stuck.png"), full_page=True)
+    raise AssertionError(f"the editor's loading overlay still shows after {timeout_s:.0f} s: {shown}; "
+                         f"console: {console[-10:]}; screenshot: artifacts/editor_overlay_stuck.png")
+
+
 def _drag(page, uploads: dict, shape: tuple[int, int], start: np.ndarray, end: np.ndarray) -> None:
     """Drag the mouse from ``start`` to ``end`` (photo pixels, x y) with the editor's current tool,
     then wait until the edit's uploads have all finished: Fill must wait for them, else the server
@@ -226,6 +254,7 @@ def test_example_and_grow_show_the_mask_over_the_photo_editable_there_and_fill_u
     h, w = hole.shape
     page = browser.new_page(viewport={"width": 1400, "height": 1100}, accept_downloads=True)
     uploads = _track_uploads(page)
+    console = _track_console(page)
     page.goto(app_url)
     example = page.locator("#examples").get_by_text("scene: coffee")
     sync_api.expect(example).to_be_visible(timeout=20_000)
@@ -240,9 +269,7 @@ def test_example_and_grow_show_the_mask_over_the_photo_editable_there_and_fill_u
                                                  (held & expected).sum() / (held | expected).sum() > 0.98):
                 break
             page.wait_for_timeout(500)
-        page.wait_for_function(  # no loading overlay over the editor (it dims the photo)
-            """() => Array.from(document.querySelectorAll('#editor [data-testid="status-tracker"]'))
-                       .every(e => e.classList.contains('hide') || e.offsetParent === null)""", timeout=60_000)
+        _wait_for_no_overlay(page, console)  # the loading overlay dims the photo
         shot = _shown(page, h, w)
         for _ in range(20):
             page.wait_for_timeout(500)
