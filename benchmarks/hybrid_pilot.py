@@ -9,7 +9,9 @@ Each hybrid takes the structure from the learned model and the texture from the 
   low-pass of the learned fill plus the band-pass of PatchMatch's fill); one row per σ.
 - ``guided``: patches copied from the known part of the photo, *chosen by the learned fill*
   (:func:`guided_patch_fill`: a PatchMatch whose patch distance carries the blurred learned fill as
-  a guide channel), as a vote of overlapping patches and as a copy of each best patch's centre.
+  a guide channel), as a vote of overlapping patches, as a copy of each best patch's centre, as the
+  learned fill's low-pass plus the copy's detail, and as the vote near the hole's edge and the copy
+  deep inside it.
 
 The parts are computed once per pair; each hybrid is one more row of the standard evaluation
 (``train.evaluate``: NVIDIA buckets and object blobs at 256 px, PSNR, SSIM, L1 and the SWD realism
@@ -23,6 +25,8 @@ import sys
 
 from typing import NamedTuple
 
+import cv2
+import numpy as np
 import torch
 import torch.nn.functional as F
 import torchvision.transforms.functional as TF
@@ -63,6 +67,8 @@ _DIRS = ((0, 1), (0, -1), (1, 0), (-1, 0))
 class GuidedFill(NamedTuple):
     vote: torch.Tensor
     copy: torch.Tensor
+    detail: torch.Tensor
+    deep: torch.Tensor
 
 
 def _blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
@@ -73,7 +79,7 @@ def _blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
 @torch.no_grad()
 def guided_patch_fill(image: torch.Tensor, mask: torch.Tensor, guide: torch.Tensor, *, patch_size: int = 7,
                       em_iterations: int = 3, pm_iterations: int = 2, guide_weight: float = 1.0,
-                      guide_sigma: float = 2.0, seed: int = 0) -> "GuidedFill":
+                      guide_sigma: float = 2.0, edge: float = 2.0, seed: int = 0) -> "GuidedFill":
     """Fill the hole of ``image`` (3×H×W in [0, 1]; ``mask`` 1×H×W, 1 = hole) with patches copied from its
     known part, chosen to agree with ``guide`` (3×H×W, a learned fill): the patch distance adds the
     blurred guide against the blurred source to the usual colour distance (an image-analogies guide
@@ -81,8 +87,16 @@ def guided_patch_fill(image: torch.Tensor, mask: torch.Tensor, guide: torch.Tens
     (jump-flood propagation and random search, Barnes et al. 2009), and the hole is the vote of the
     overlapping source patches (Wexler et al. 2007), re-matched ``em_iterations`` times.
 
-    Returns the last vote and, from the same field, the copy (each hole pixel the centre of its own
-    best-matching patch), both 3×H×W with the known pixels of ``image``.
+    Returns four fills of the hole from the same field, each 3×H×W with the known pixels of ``image``:
+
+    - ``vote``: the last vote;
+    - ``copy``: each hole pixel the centre of its own best-matching patch;
+    - ``detail``: the guide's low-pass plus the copy's detail, ``blur(guide) + copy - blur(copy)``
+      at ``guide_sigma`` (the layout of the learned fill, the grain of the copied patches, which were
+      chosen to agree with that layout);
+    - ``deep``: the vote near the hole's edge and the copy deep inside it, blended linearly from
+      ``edge`` to ``edge + patch_size // 2 + 1`` pixels from the nearest known pixel (thin strokes keep the
+      vote's fidelity, large holes get the copy's texture).
     """
     gen = torch.Generator().manual_seed(seed)
     _, h, w = image.shape
@@ -177,7 +191,11 @@ def guided_patch_fill(image: torch.Tensor, mask: torch.Tensor, guide: torch.Tens
     copied = x.clone()
     own = hole[ty, tx]
     copied[:, ty[own], tx[own]] = image[:, sy[own], sx[own]]
-    return GuidedFill(vote=x, copy=copied)
+    detail = torch.where(hole[None], (_blur(guide, guide_sigma) + copied - _blur(copied, guide_sigma)).clamp(0, 1), image)
+    inside = torch.from_numpy(cv2.distanceTransform(hole.numpy().astype(np.uint8), cv2.DIST_L2, 5))
+    weight = ((inside - edge) / (r + 1)).clamp(0, 1)[None]
+    deep = torch.where(hole[None], weight * copied + (1 - weight) * x, image)
+    return GuidedFill(vote=x, copy=copied, detail=detail, deep=deep)
 
 
 class GuidedPatchHybrid(torch.nn.Module):

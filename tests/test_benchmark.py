@@ -113,7 +113,7 @@ def _two_textures(size=40):
 def test_guided_patch_fill_copies_known_patches_where_the_guide_says():
     import torch
 
-    from benchmarks.hybrid_pilot import GuidedPatchHybrid, guided_patch_fill
+    from benchmarks.hybrid_pilot import GuidedPatchHybrid, _blur, guided_patch_fill
 
     image = _two_textures()
     mask = torch.zeros(1, 40, 40)
@@ -133,6 +133,15 @@ def test_guided_patch_fill_copies_known_patches_where_the_guide_says():
         copied = (fill.copy.permute(1, 2, 0)[hole] * 1000).round().int().tolist()
         assert all(tuple(v) in known for v in copied)  # every hole pixel is a known pixel's colour
         assert fill.copy[:, hole].std(dim=1).max() > 0.1  # texture, not a flat colour
+        assert fill.detail[:, hole].std(dim=1).max() > 0.1  # the copy's grain
+        # deep: the vote on the hole's edge, the copy 6 px or more from the nearest known pixel
+        assert torch.equal(fill.deep[:, 12, 8:32], fill.vote[:, 12, 8:32])
+        assert torch.equal(fill.deep[:, 17:23, 14:26], fill.copy[:, 17:23, 14:26])
+    # detail keeps the guide's low-pass where no known patch has it (a guide dimmer than the photo)
+    dim = torch.where(hole[None], 0.6 * truthful, image)
+    fill = guided_patch_fill(corrupted, mask, dim, seed=0)
+    low = lambda x: _blur(x, 2.0)[:, hole]  # noqa: E731
+    assert (low(fill.detail) - low(dim)).abs().mean() < 0.5 * (low(fill.copy) - low(dim)).abs().mean()
     with pytest.raises(ValueError, match="no complete known patch"):
         guided_patch_fill(corrupted, torch.ones(1, 40, 40), truthful)
 
