@@ -564,5 +564,21 @@ register_recipe(Recipe(
           "so those train for fidelity, and leaves large holes as before",
     **{**_PHOTOS, "losses": RECIPES["photos-pconv-texture"].losses, "optimizer": OptimizerSpec("adam", lr=1e-4)}))
 
+register_recipe(Recipe(
+    name="photos-pconv-texture-strong",
+    description="photos-pconv-texture with the balance moved towards texture: adversarial / feature matching "
+                "2 / 20 (4x), hole L1 1, SSIM 0.5, no TV",
+    architecture="pconv-unet", preset="small",
+    adversarial=replace(RECIPES["photos-pconv-texture"].adversarial, weight=2.0, feature_matching=20.0),
+    phases=ADVERSARIAL,
+    notes="continues a photos-pconv-texture model together with its discriminator (--init-from a folder "
+          "with discriminator.safetensors, as checkpoints/pconv-unet-photos). Every continuation of the texture "
+          "stage with its weights drifted back towards the L1/SSIM optimum (SWD +19 to +20 against its start, "
+          "docs/measurements/08-photos-texture-stage.md); LaMa weighs its adversarial and feature-matching "
+          "terms 10 / 100 against an L1 on the known pixels only. Here the texture terms weigh 4x more, the "
+          "fidelity terms in the hole half as much, and TV, which penalises detail, is off",
+    **{**_PHOTOS, "losses": (LossTerm("l1_valid", 1.0), LossTerm("l1_hole", 1.0), LossTerm("ssim", 0.5)),
+       "optimizer": OptimizerSpec("adam", lr=1e-4)}))
+
 # The shipped checkpoints' recipes (one per checkpoint and stage) derive from the ones above.
 import train.shipped  # noqa: E402,F401  (registers them)
