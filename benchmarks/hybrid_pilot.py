@@ -191,7 +191,8 @@ def guided_patch_fill(image: torch.Tensor, mask: torch.Tensor, guide: torch.Tens
     copied = x.clone()
     own = hole[ty, tx]
     copied[:, ty[own], tx[own]] = image[:, sy[own], sx[own]]
-    detail = torch.where(hole[None], (_blur(guide, guide_sigma) + copied - _blur(copied, guide_sigma)).clamp(0, 1), image)
+    detail = _blur(guide, guide_sigma) + copied - _blur(copied, guide_sigma)
+    detail = torch.where(hole[None], detail.clamp(0, 1), image)
     inside = torch.from_numpy(cv2.distanceTransform(hole.numpy().astype(np.uint8), cv2.DIST_L2, 5))
     weight = ((inside - edge) / (r + 1)).clamp(0, 1)[None]
     deep = torch.where(hole[None], weight * copied + (1 - weight) * x, image)
