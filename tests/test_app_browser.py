@@ -53,7 +53,8 @@ def _track_uploads(page) -> dict:
 
 
 def _track_console(page) -> list[str]:
-    """The page's console errors and warnings, and uncaught exceptions, as they come."""
+    """The page's console errors and warnings, uncaught exceptions and the app's requests, as they
+    come; the test adds its own steps (``test: click ...``)."""
     messages: list[str] = []
     page.on("console", lambda m: messages.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
     page.on("pageerror", lambda e: messages.append(f"uncaught: {e}"))
@@ -75,8 +76,8 @@ _OVERLAYS_JS = """() => Array.from(document.querySelectorAll('#editor [data-test
 
 def _wait_for_no_overlay(page, console: list[str], timeout_s: float = 120) -> None:
     """Wait until no status tracker (loading overlay) shows over the editor. If one stays, fail with
-    what it shows, the page's console errors and a screenshot in artifacts/ (a CI run once saw the
-    overlay stay a minute after Clear mask, not reproduced since)."""
+    what it shows, the page's console errors, requests and steps, and a screenshot in artifacts/ (CI
+    saw the overlay stay after a Clear sent right after Fill)."""
     for _ in range(int(timeout_s * 2)):
         shown = page.evaluate(_OVERLAYS_JS)
         if not shown:
