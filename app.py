@@ -734,9 +734,11 @@ def build_app() -> gr.Blocks:
 demo = build_app()
 
 
-def launch(**kwargs):
-    """Serve the app (``demo.launch`` with the app's CSS and editor patch); keyword arguments go to ``launch``."""
-    return demo.launch(css=CSS, js=EDITOR_JS, **kwargs)
+def launch(blocks: gr.Blocks | None = None, **kwargs):
+    """Serve the app (``launch`` with the app's CSS and editor patch) and return what ``launch`` returns;
+    ``blocks`` (default: the module's ``demo``) is an app from :func:`build_app`, keyword arguments go to
+    ``launch``."""
+    return (demo if blocks is None else blocks).launch(css=CSS, js=EDITOR_JS, **kwargs)
 
 
 if __name__ == "__main__":

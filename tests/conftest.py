@@ -25,14 +25,23 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def app_url():
-    """The Gradio app (app.py) served on 127.0.0.1 at a free port for this test module."""
+    """The Gradio app (app.py) served on 127.0.0.1 at a free port for this test module.
+
+    Each module gets a fresh app from ``app.build_app()``, as a Space serves one: a closed and
+    relaunched ``gr.Blocks`` keeps its event queue object (pending sessions and events) from the
+    previous server, and the browser tests run right after the API tests. With one ``app.demo``
+    relaunched per module, *Clear mask* sent right after a Fill stayed pending in the browser test
+    (2 of 6 runs of tests/test_app_api.py + tests/test_app_browser.py; 0 of 15 of the browser file alone).
+    """
     root = str(Path(__file__).resolve().parent.parent)
     if root not in sys.path:
         sys.path.insert(0, root)
     import app
 
+    blocks = app.build_app()
     _, url, _ = app.launch(
-        server_name="127.0.0.1", server_port=_free_port(), prevent_thread_lock=True, quiet=True, show_error=False
+        blocks, server_name="127.0.0.1", server_port=_free_port(), prevent_thread_lock=True, quiet=True,
+        show_error=False,
     )
     yield url
-    app.demo.close()
+    blocks.close()
