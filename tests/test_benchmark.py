@@ -155,3 +155,28 @@ def test_guided_patch_fill_copies_known_patches_where_the_guide_says():
     assert len(cache) == 1 and vote.shape == copy.shape == (1, 3, 40, 40) and not torch.equal(vote, copy)
     with pytest.raises(ValueError, match="output must be one of"):
         GuidedPatchHybrid(Guide(), "blend", cache)
+
+
+def test_swd_levels_split_the_realism_score_exactly_and_blur_loses_at_the_fine_level():
+    """benchmarks.swd_levels: the per-level SWDs average to the realism score itself (the split
+    relies on each band and its sampling not depending on how many levels are kept), a fill equal
+    to the truth scores 0 at every level, and a blurred fill loses most at the finest level."""
+    from benchmarks.swd_levels import level_scores
+    from inpainting.metrics import swd_realism
+
+    rng = np.random.default_rng(0)
+    truth = (rng.random((64, 80, 3)) * 255).astype(np.uint8)  # white noise: detail at every level
+    hole = np.zeros((64, 80), bool)
+    hole[16:48, 20:60] = True
+    blurred = truth.copy()
+    import cv2
+    blurred[hole] = cv2.GaussianBlur(truth, (0, 0), 1.5)[hole]
+
+    levels = level_scores(blurred, truth, hole)
+    to_tensor = lambda x: __import__("torch").from_numpy(x).permute(2, 0, 1)[None].float() / 255  # noqa: E731
+    score = float(swd_realism(to_tensor(blurred), to_tensor(truth),
+                              to_tensor(hole[..., None].astype(np.uint8) * 255))[0])
+    assert levels.shape == (3,)
+    assert levels.mean() == pytest.approx(score, rel=1e-5)
+    assert np.all(level_scores(truth, truth, hole) == 0)
+    assert levels[0] > levels[1] > 0 and levels[0] > levels[2]

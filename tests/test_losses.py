@@ -190,10 +190,36 @@ def test_discriminators_score_images_and_learn(name):
     mask[:, :, 10:20, 12:22] = 1
     condition = image * (1 - mask) if getattr(disc, "cond_channels", 0) else None
     logits, features = disc(image, mask, condition)
-    assert logits.shape[0] == 2 and torch.isfinite(logits).all()
-    logits.mean().backward()
+    outputs = logits if isinstance(logits, list) else [logits]  # a multi-scale critic: one per scale
+    assert all(out.shape[0] == 2 and torch.isfinite(out).all() for out in outputs)
+    sum(out.mean() for out in outputs).backward()
     assert all(p.grad is not None for p in disc.parameters() if p.requires_grad)
     assert isinstance(features, list)
+
+
+def test_multiscale_critic_judges_the_pooled_image_at_its_coarse_scale_and_adopts_a_single_scale_one():
+    from train.discriminators import MultiScaleDiscriminator, NLayerDiscriminator
+
+    torch.manual_seed(0)
+    disc = MultiScaleDiscriminator(scales=2, base_channels=8, n_layers=2, image_size=32)
+    image, mask = torch.rand(1, 3, 32, 32), torch.zeros(1, 1, 32, 32)
+    # the same 2×2 means, other pixels: scale 1 (the image at 1/2) cannot tell, scale 0 can
+    checker = torch.tensor([[0.1, -0.1], [-0.1, 0.1]]).repeat(16, 16)
+    other = (image + checker).clamp(0, 1)
+    other = other - torch.nn.functional.interpolate(torch.nn.functional.avg_pool2d(other - image, 2), scale_factor=2)
+    (a0, a1), feats = disc(image, mask)
+    (b0, b1), _ = disc(other, mask)
+    assert torch.allclose(a1, b1, atol=1e-5) and not torch.allclose(a0, b0, atol=1e-3)
+    assert a1.shape[-1] < a0.shape[-1] and len(feats) == 2 * 3  # features of both scales
+    single = NLayerDiscriminator(base_channels=8, n_layers=2, image_size=32)
+    before = {k: v.clone() for k, v in disc.state_dict().items()}
+    disc.load_state_dict(disc.adapt_state_dict(single.state_dict()))
+    for key, value in single.state_dict().items():
+        assert torch.equal(disc.state_dict()[f"scales.0.{key}"], value)
+    assert all(torch.equal(disc.state_dict()[k], v) for k, v in before.items() if k.startswith("scales.1."))
+    assert disc.adapt_state_dict(before) is before
+    with pytest.raises(ValueError, match="scales must be >= 1"):
+        MultiScaleDiscriminator(scales=0)
 
 
 def test_conditional_patchgan_requires_its_condition():

@@ -281,6 +281,21 @@ def test_hole_ramp_takes_the_adversarial_terms_off_small_holes(data_dir, tmp_pat
     assert torch.isclose(logs["g_loss"], logs["mse"] + 0.1 * logs["g_adv"])
 
 
+def test_init_from_puts_a_single_scale_critic_at_scale_0_of_a_multiscale_one(data_dir, tmp_path, tiny_family):
+    single = _recipe(adversarial=AdversarialSpec("nlayer", {"base_channels": 8, "n_layers": 1}, loss="bce", weight=0.1))
+    first = Trainer(single, _options(data_dir, tmp_path / "a", steps=2))
+    first.fit()
+    multi = _recipe(adversarial=AdversarialSpec("multiscale-nlayer", {"base_channels": 8, "n_layers": 1, "scales": 2},
+                                                loss="bce", weight=0.1))
+    second = Trainer(multi, _options(data_dir, tmp_path / "b", steps=1, init_from=str(tmp_path / "a")))
+    assert second.discriminator_from == str(tmp_path / "a" / DISCRIMINATOR_FILE)
+    ours = second.discriminator.state_dict()
+    for key, value in first.discriminator.state_dict().items():
+        assert torch.equal(ours[f"scales.0.{key}"], value)
+    logs = second.train_step(next(iter(torch.utils.data.DataLoader(second.train_set, batch_size=4))))
+    assert torch.isfinite(logs["g_loss"]) and float(logs["g_adv"]) > 0
+
+
 def test_init_from_carries_the_discriminator_of_an_adversarial_run(data_dir, tmp_path, tiny_family):
     recipe = _recipe(adversarial=GAN)
     first = Trainer(recipe, _options(data_dir, tmp_path / "a", steps=2))

@@ -11,6 +11,9 @@ a ``B×1`` or ``B×1×h×w`` tensor and ``features`` the intermediate activation
   optionally conditioned on the corrupted image.
 * :class:`NLayerDiscriminator`: LaMa's NLayer discriminator (Suvorov et al. 2022,
   https://arxiv.org/abs/2109.07161), a PatchGAN returning its features.
+* :class:`MultiScaleDiscriminator`: pix2pixHD's multi-scale discriminator (Wang et al. 2018,
+  https://arxiv.org/abs/1711.11585): NLayer discriminators on the image at full, 1/2, 1/4 ...
+  resolution, so a coarse scale judges the layout and the blotches that a 70 px patch cannot see.
 * :class:`GlobalLocalDiscriminator`: GLCIC's global and local context discriminators
   (Iizuka et al. 2017, http://iizuka.cs.tsukuba.ac.jp/projects/completion/), the local one on a
   crop centred on the hole.
@@ -24,7 +27,8 @@ from torch import nn
 
 from inpainting.registry import lookup
 
-__all__ = ["DISCRIMINATORS", "ConvClassifier", "PatchGAN", "NLayerDiscriminator", "GlobalLocalDiscriminator",
+__all__ = ["DISCRIMINATORS", "ConvClassifier", "PatchGAN", "NLayerDiscriminator", "MultiScaleDiscriminator",
+           "GlobalLocalDiscriminator",
            "create_discriminator", "crop_around_holes"]
 
 
@@ -147,6 +151,49 @@ class NLayerDiscriminator(PatchGAN):
         super().__init__(base_channels=base_channels, n_layers=n_layers, cond_channels=0, image_size=image_size)
 
 
+class MultiScaleDiscriminator(nn.Module):
+    """pix2pixHD's multi-scale discriminator: one :class:`NLayerDiscriminator` per scale, scale ``k``
+    judging the image average-pooled by ``2**k``; returns the list of the scales' logits (every
+    adversarial loss sums over a list) and all their features (feature matching averages them).
+
+    With the defaults of the photo texture stages (32 channels, 3 layers) scale 0 sees 70 px
+    patches and scale 1 140 px ones, the size of the blotches a PConv fill leaves in a large hole.
+
+    Args:
+        scales (int, default 2): number of scales.
+        base_channels (int, default 64), n_layers (int, default 3): each scale's NLayer
+            discriminator; ``image_size`` caps its depth for its own (pooled) input side.
+    """
+
+    def __init__(self, *, scales: int = 2, base_channels: int = 64, n_layers: int = 3, image_size: int | None = None):
+        super().__init__()
+        if scales < 1:
+            raise ValueError(f"scales must be >= 1, got {scales!r}")
+        self.scales = nn.ModuleList(
+            NLayerDiscriminator(base_channels=base_channels, n_layers=n_layers,
+                                image_size=None if image_size is None else max(image_size >> k, 3))
+            for k in range(scales))
+
+    def forward(self, image, mask, condition=None):
+        logits, features = [], []
+        for k, scale in enumerate(self.scales):
+            x = image if k == 0 else nn.functional.avg_pool2d(image, 2 ** k, ceil_mode=True)
+            out, feats = scale(x, mask)
+            logits.append(out)
+            features.extend(feats)
+        return logits, features
+
+    def adapt_state_dict(self, theirs: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """A single :class:`NLayerDiscriminator`'s state dict (a model trained against one scale) as
+        this one's: it becomes scale 0, the other scales keep their current (fresh) weights. A state
+        dict of this class is returned as it is."""
+        if any(key.startswith("scales.") for key in theirs):
+            return theirs
+        ours = self.state_dict()
+        adapted = {f"scales.0.{key}": value for key, value in theirs.items()}
+        return {**{k: v for k, v in ours.items() if not k.startswith("scales.0.")}, **adapted}
+
+
 class _ContextBranch(nn.Sequential):
     def __init__(self, image_size: int, base_channels: int, out_features: int):
         layers, cin, side, stage = [], 3, image_size, 0
@@ -189,6 +236,7 @@ DISCRIMINATORS: dict[str, type[nn.Module]] = {
     "conv-classifier": ConvClassifier,
     "patchgan": PatchGAN,
     "nlayer": NLayerDiscriminator,
+    "multiscale-nlayer": MultiScaleDiscriminator,
     "glcic": GlobalLocalDiscriminator,
 }
 

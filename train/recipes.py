@@ -580,5 +580,22 @@ register_recipe(Recipe(
     **{**_PHOTOS, "losses": (LossTerm("l1_valid", 1.0), LossTerm("l1_hole", 1.0), LossTerm("ssim", 0.5)),
        "optimizer": OptimizerSpec("adam", lr=1e-4)}))
 
+register_recipe(Recipe(
+    name="photos-pconv-texture-ms",
+    description="photos-pconv-texture against a two-scale critic (pix2pixHD): the shipped 70 px PatchGAN plus one "
+                "on the image at 1/2 resolution (140 px patches); 150 warm-up steps for the critic first",
+    architecture="pconv-unet", preset="small",
+    adversarial=replace(RECIPES["photos-pconv-texture"].adversarial, discriminator="multiscale-nlayer",
+                        options={"base_channels": 32, "n_layers": 3, "scales": 2}),
+    phases=(Phase("discriminator warm-up", steps=150, generator=False, discriminator=True),) + ADVERSARIAL,
+    notes="continues a photos-pconv-texture model together with its discriminator (--init-from a folder with "
+          "discriminator.safetensors, as checkpoints/pconv-unet-photos: it becomes scale 0, scale 1 starts fresh "
+          "and learns alone with the generator frozen for 150 steps). Split by Laplacian level, the general "
+          "model's realism deficit against Navier-Stokes is not fine texture (it is 10 better there) but the "
+          "1/2 and 1/4 levels (+41, +61: blotches of wrong colour in large holes; benchmarks/swd_levels.py, "
+          "docs/measurements/10-realism-by-level.md), which a 70 px patch critic hardly sees. The losses and "
+          "weights are photos-pconv-texture's, so the second scale is the one change",
+    **{**_PHOTOS, "losses": RECIPES["photos-pconv-texture"].losses, "optimizer": OptimizerSpec("adam", lr=1e-4)}))
+
 # The shipped checkpoints' recipes (one per checkpoint and stage) derive from the ones above.
 import train.shipped  # noqa: E402,F401  (registers them)

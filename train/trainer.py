@@ -400,6 +400,9 @@ class Trainer:
         from safetensors.torch import load_file
 
         theirs, ours = load_file(str(file)), self.discriminator.state_dict()
+        adapt = getattr(self._unwrap(self.discriminator), "adapt_state_dict", None)
+        if adapt is not None:  # e.g. a single-scale critic as scale 0 of a multi-scale one
+            theirs = adapt(theirs)
         # Checked before loading: a strict load_state_dict that fails has already copied the tensors that fit.
         misfit = sorted(set(ours) ^ set(theirs)) or [k for k in ours if ours[k].shape != theirs[k].shape]
         if misfit:
