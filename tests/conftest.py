@@ -27,11 +27,10 @@ def _free_port() -> int:
 def app_url():
     """The Gradio app (app.py) served on 127.0.0.1 at a free port for this test module.
 
-    Each module gets a fresh app from ``app.build_app()``, as a Space serves one: a closed and
-    relaunched ``gr.Blocks`` keeps its event queue object (pending sessions and events) from the
-    previous server, and the browser tests run right after the API tests. With one ``app.demo``
-    relaunched per module, *Clear mask* sent right after a Fill stayed pending in the browser test
-    (2 of 6 runs of tests/test_app_api.py + tests/test_app_browser.py; 0 of 15 of the browser file alone).
+    Each module gets a fresh app from ``app.build_app()``, as a Space serves one, rather than one
+    ``app.demo`` closed and relaunched per module (a relaunched ``gr.Blocks`` keeps its event-queue
+    object from the previous server). Test isolation only: it did not stop the browser test's Clear
+    after erase + Fill from leaving the editor blank in CI (see tests/test_app_browser.py).
     """
     root = str(Path(__file__).resolve().parent.parent)
     if root not in sys.path:
