@@ -13,6 +13,7 @@ from safetensors.torch import load_file, save_file
 
 import inpainting
 from inpainting import WeightsError
+from inpainting.layers.ffc import FourierContext
 from inpainting.registry import get_architecture
 
 LEARNED = [info.name for info in inpainting.list_architectures(kind="learned")]
@@ -22,6 +23,7 @@ VARIANTS = [(name, {}) for name in LEARNED] + [
     ("pconv-unet", {"norm": "region"}),
     ("pconv-unet", {"norm": "none"}),
     ("pconv-unet", {"convs_per_level": 2, "first_level_downsamples": False}),
+    ("pconv-unet", {"context_levels": [0]}),
     ("glcic", {"skip": True}),
     ("glcic", {"dam": True}),
     ("residual-generator", {"predict": "hole"}),
@@ -114,6 +116,9 @@ def test_forward_on_an_odd_size_after_padding(name, options):
 @pytest.mark.parametrize("name,options", VARIANTS, ids=VARIANT_IDS)
 def test_every_parameter_gets_a_gradient(name, options):
     model = tiny(name, **options).train()
+    for block in model.modules():  # zero-initialised residuals: as after a first step (their own test below)
+        if isinstance(block, FourierContext):
+            block.transform.expand.weight.data.normal_(0, 0.1, generator=torch.Generator().manual_seed(0))
     image, mask = inputs(model, 16, 16)
     target = torch.rand_like(image)
     F.mse_loss(model(image, mask), target).backward()
@@ -250,3 +255,35 @@ def test_liu2018_preset_has_the_parameter_count_of_the_paper_network():
         model = inpainting.create_model("pconv-unet", "liu2018")
     assert sum(p.numel() for p in model.parameters()) == expected == 25_779_860
     assert model.pad_multiple == 128
+
+
+def test_pconv_context_blocks_start_as_the_identity_and_see_the_whole_image():
+    """A Fourier context block added to a trained PConv U-Net leaves it unchanged (adapt_state_dict),
+    and once trained it carries a known pixel's change to the far corner, which the 3×3 partial
+    convolutions alone do not reach."""
+    plain = tiny("pconv-unet", seed=1, channels=[4, 8, 8], kernel_sizes=[3, 3, 3]).eval()
+    grown = inpainting.create_model("pconv-unet", "tiny", channels=[4, 8, 8], kernel_sizes=[3, 3, 3],
+                                    context_levels=[0, 1]).eval()
+    assert set(grown.adapt_state_dict(plain.state_dict())) == set(grown.state_dict())
+    grown.load_state_dict(grown.adapt_state_dict(plain.state_dict()))
+    image = torch.rand(1, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+    mask = torch.zeros(1, 1, 64, 64)
+    mask[..., 40:56, 40:56] = 1
+    with torch.no_grad():
+        assert torch.equal(plain(image, mask), grown(image, mask))
+    grown(image, mask).mean().backward()  # the identity can be left: its output convolution gets a gradient
+    assert all(block.transform.expand.weight.grad.abs().sum() > 0 for block in grown.context.values())
+    with torch.no_grad():
+        for block in grown.context.values():  # what training does: the output convolution leaves zero
+            block.transform.expand.weight.normal_(0, 0.5, generator=torch.Generator().manual_seed(2))
+        moved = image.clone()
+        moved[..., :4, :4] = 1 - moved[..., :4, :4]  # a known corner far from the other one
+        far = (slice(None), slice(None), slice(56, 64), slice(56, 64))
+        assert torch.equal(plain(image, mask)[far], plain(moved, mask)[far])  # beyond the convolutions' reach
+        assert (grown(image, mask)[far] - grown(moved, mask)[far]).abs().max() > 1e-4
+    # anything but the missing context blocks still has to fit
+    broken = {k: v for k, v in plain.state_dict().items() if not k.startswith("decoder.0.")}
+    with pytest.raises(RuntimeError, match="decoder.0"):
+        grown.load_state_dict(grown.adapt_state_dict(broken))
+    with pytest.raises(ValueError, match=r"context_levels must be decoder levels \[0, 1\].*got \[2\]"):
+        inpainting.create_model("pconv-unet", "tiny", channels=[4, 8, 8], kernel_sizes=[3, 3, 3], context_levels=[2])

@@ -495,6 +495,26 @@ def test_init_from_copies_a_trained_model_and_checks_it_fits(data_dir, tmp_path,
         Trainer(_recipe(), _options(data_dir, tmp_path / "f", steps=1, init_from="nowhere/x"))
 
 
+def test_init_from_grows_context_blocks_into_a_trained_pconv_unet(data_dir, tmp_path, tiny_family):
+    """A recipe whose PConv U-Net has Fourier context blocks starts from a checkpoint without them:
+    every trained weight is copied and the new blocks are the identity, so the function is the same."""
+    plain = _recipe(architecture="pconv-unet", preset="tiny", losses=(LossTerm("l1_hole", 6.0),))
+    Trainer(plain, _options(data_dir, tmp_path / "a", steps=2)).fit()
+    trained = inpainting.load_model(tmp_path / "a").eval()
+    grown = Trainer(plain.replace(model_options={"context_levels": [0]}),
+                    _options(data_dir, tmp_path / "b", steps=1, init_from=str(tmp_path / "a")))
+    net = grown.net.eval()
+    assert set(net.context) == {"0"}
+    for key, value in trained.state_dict().items():
+        assert torch.equal(net.state_dict()[key], value), key
+    image, mask = torch.rand(2, 3, 16, 16), torch.zeros(2, 1, 16, 16)
+    mask[..., 4:10, 5:12] = 1
+    with torch.no_grad():
+        assert torch.equal(net(image, mask), trained(image, mask))
+    grown.fit()
+    assert inpainting.load_model(tmp_path / "b").config["context_levels"] == [0]
+
+
 def test_freeze_encoder_norm_keeps_encoder_batch_norm_fixed(data_dir, tmp_path, tiny_family):
     recipe = _recipe(architecture="pconv-unet", preset="tiny", losses=(LossTerm("l1_hole", 6.0), LossTerm("ssim")))
     trainer = Trainer(recipe, _options(data_dir, tmp_path / "o", steps=3, val_every=2, freeze_encoder_norm=True))
@@ -664,6 +684,8 @@ def test_every_recipe_trains_a_few_steps_into_a_loadable_folder(name, data_dir, 
         recipe = recipe.replace(adversarial=AdversarialSpec(**{**recipe.adversarial.__dict__,
                                                                "options": {**recipe.adversarial.options,
                                                                            "base_channels": 8}}))
+    if "context_levels" in recipe.model_options:  # the small preset's decoder levels; tiny has one
+        recipe = recipe.replace(model_options={**recipe.model_options, "context_levels": [0]})
     phases = len(recipe.phases)
     trainer = Trainer(recipe.override(preset="tiny", size=size, batch_size=2),
                       _options(data_dir, tmp_path / "out", steps=max(2, 2 * phases), mask_dir=nvidia and str(nvidia),
@@ -673,6 +695,7 @@ def test_every_recipe_trains_a_few_steps_into_a_loadable_folder(name, data_dir, 
     model = inpainting.load_model(folder)
     assert model.architecture == recipe.architecture and model.native_size == size  # not the preset's default
     assert json.loads((folder / "config.json").read_text())["inpainting_hub"]["recipe"] == name
+    assert {k: model.config[k] for k in recipe.model_options} == recipe.model_options
     result = inpainting.inpaint(model, np.full((size, size, 3), 128, np.uint8), np.eye(size, dtype=bool))
     assert result.size == (size, size)
 

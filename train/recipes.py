@@ -597,5 +597,21 @@ register_recipe(Recipe(
           "weights are photos-pconv-texture's, so the second scale is the one change",
     **{**_PHOTOS, "losses": RECIPES["photos-pconv-texture"].losses, "optimizer": OptimizerSpec("adam", lr=1e-4)}))
 
+register_recipe(Recipe(
+    name="photos-pconv-texture-ffc",
+    description="photos-pconv-texture with image-wide context: Fourier (LaMa spectral-transform) residual blocks "
+                "after the small PConv U-Net's decoder levels at 1/8, 1/4 and 1/2 resolution",
+    architecture="pconv-unet", preset="small", model_options={"context_levels": [1, 2, 3]},
+    adversarial=RECIPES["photos-pconv-texture"].adversarial,
+    phases=ADVERSARIAL,
+    notes="continues a photos-pconv-texture model and its critic (--init-from checkpoints/pconv-unet-photos): the "
+          "context blocks start as the identity (zero output convolution, PConvUNet.adapt_state_dict), so the run "
+          "starts from the shipped model's function. Split by Laplacian level, the general model's realism deficit "
+          "against Navier-Stokes is at the 1/2 and 1/4 levels (wrong-colour blotches in large holes; "
+          "docs/measurements/10-realism-by-level.md) and a two-scale critic did not move it: the hypothesis here is "
+          "the generator's reach (3x3 partial convolutions see ~130 px), which a Fourier unit makes image-wide. "
+          "Losses, weights and critic are photos-pconv-texture's, so the context blocks are the one change",
+    **{**_PHOTOS, "losses": RECIPES["photos-pconv-texture"].losses, "optimizer": OptimizerSpec("adam", lr=1e-4)}))
+
 # The shipped checkpoints' recipes (one per checkpoint and stage) derive from the ones above.
 import train.shipped  # noqa: E402,F401  (registers them)

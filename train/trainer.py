@@ -370,7 +370,8 @@ class Trainer:
             module.eval()
 
     def _init_from(self, spec: str) -> None:
-        """Copy the weights of the trained model ``spec`` into the fresh model (strict: same layers and shapes)."""
+        """Copy the weights of the trained model ``spec`` into the fresh model (strict: same layers and shapes,
+        after the model's own ``adapt_state_dict`` hook, if it has one, has filled in the layers it may add)."""
         try:
             source = inpainting.load_model(spec, device="cpu")
         except inpainting.WeightsError as err:
@@ -379,8 +380,12 @@ class Trainer:
         if type(source) is not type(self.model):
             raise ValueError(f"--init-from {spec}: it is a {theirs!r} model, but recipe {self.recipe.name} trains "
                              f"{self.recipe.architecture!r}; give a checkpoint of the same architecture")
+        state = source.state_dict()
+        adapt = getattr(self.model, "adapt_state_dict", None)
+        if adapt is not None:  # e.g. a PConv U-Net growing zero-initialised context blocks
+            state = adapt(state)
         try:
-            self.model.load_state_dict(source.state_dict())
+            self.model.load_state_dict(state)
         except RuntimeError as err:
             first = str(err).strip().splitlines()[1:2] or [str(err)]
             raise ValueError(f"--init-from {spec}: its weights do not fit preset {self.recipe.preset!r} "

@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["FourierUnit", "SpectralTransform", "FFC", "FFCBlock", "FFCResnetBlock", "split_channels"]
+__all__ = ["FourierUnit", "SpectralTransform", "FFC", "FFCBlock", "FFCResnetBlock", "FourierContext", "split_channels"]
 
 FFCTensors = tuple[torch.Tensor | None, torch.Tensor | None]
 
@@ -143,3 +143,29 @@ class FFCResnetBlock(nn.Module):
         y_l, y_g = self.conv2(self.conv1(x))
         x_l, x_g = x
         return (x_l + y_l if x_l is not None else None, x_g + y_g if x_g is not None else None)
+
+
+class FourierContext(nn.Module):
+    """``x + SpectralTransform(x)``: an image-wide residual for a convolutional network's feature map.
+
+    Every output pixel sees every input pixel through the Fourier unit, so a block in a U-Net's
+    decoder gives a fill the layout of the whole image, which stacked 3×3 convolutions only reach
+    after many levels (LaMa's argument for FFC, Suvorov et al. 2022, Sec. 3.1). The output 1×1
+    convolution starts at zero (:meth:`reset_output`): a block added to a trained network leaves its
+    function unchanged until training moves it (as zero-initialised residual branches, Goyal et al.
+    2017).
+    """
+
+    def __init__(self, channels: int):
+        super().__init__()
+        if channels < 2:
+            raise ValueError(f"FourierContext needs at least 2 channels, got {channels}")
+        self.transform = SpectralTransform(channels, channels)
+        self.reset_output()
+
+    def reset_output(self) -> None:
+        """Zero the output convolution: the block becomes the identity."""
+        nn.init.zeros_(self.transform.expand.weight)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.transform(x)

@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from inpainting.hub import InpaintingModel
+from inpainting.layers.ffc import FourierContext
 from inpainting.layers.init import init_weights
 from inpainting.layers.inputs import check_inputs, known_only
 from inpainting.layers.partial_conv import PartialConv2d
@@ -122,6 +123,11 @@ class PConvUNet(
         norm (str, default "batch"): "batch", "none" or "region" (RN-B encoder, RN-L decoder).
         native_size (int, default 256): working size: the side the model is trained at
             (the trainer sets the recipe's size).
+        context_levels (list[int], default none): decoder levels (0 = the first, at twice the
+            bottleneck's resolution) whose output goes through a :class:`~inpainting.layers.ffc.FourierContext`
+            block, an image-wide residual (not Liu et al.'s; LaMa's spectral transform). Its output
+            starts at zero, so such blocks can be added to a trained network without changing it:
+            :meth:`adapt_state_dict` takes a checkpoint without them.
 
     ``pad_multiple`` is ``2 ** (number of downsamplings)``.
     """
@@ -134,6 +140,7 @@ class PConvUNet(
         first_level_downsamples: bool = True,
         norm: str = "batch",
         native_size: int = 256,
+        context_levels: list[int] = (),
     ):
         super().__init__()
         channels, kernel_sizes = [int(c) for c in channels], [int(k) for k in kernel_sizes]
@@ -178,7 +185,25 @@ class PConvUNet(
             cin = cout
             self.decoder.append(level)
         self.head = None if first_level_downsamples else PartialConv2d(channels[0], 3, 1, bias=True)
+        outputs = [level[-1].conv.out_channels for level in self.decoder]
+        self.context_levels = sorted({int(i) for i in context_levels})
+        usable = list(range(len(outputs) - (1 if first_level_downsamples else 0)))
+        wrong = [i for i in self.context_levels if i not in usable]
+        if wrong:
+            raise ValueError(f"context_levels must be decoder levels {usable} (0 = the first after the bottleneck; "
+                             f"the output layer cannot take one), got {list(context_levels)}")
+        self.context = nn.ModuleDict({str(i): FourierContext(outputs[i]) for i in self.context_levels})
         init_weights(self)
+        for block in self.context.values():
+            block.reset_output()  # init_weights drew it: back to the identity
+
+    def adapt_state_dict(self, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """A state dict of this network from one of the same network without (some of) its context
+        blocks: the missing ``context.*`` tensors are this model's own (identity blocks), so the
+        adapted network computes what the checkpoint's did. Anything else missing stays missing (a
+        strict load then says what does not fit)."""
+        own = self.state_dict()
+        return {**{k: v for k, v in own.items() if k.startswith("context.") and k not in state}, **state}
 
     def forward(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         check_inputs(image, mask, self.pad_multiple)
@@ -189,11 +214,13 @@ class PConvUNet(
             x, mask = _run(level, x, mask, hole)
             skips.append((x, mask))
         skips.pop()  # the bottom level is not a skip
-        for level in self.decoder:
+        for index, level in enumerate(self.decoder):
             skip, skip_mask = skips.pop()
             x = F.interpolate(x, scale_factor=2.0, mode="nearest")
             mask = F.interpolate(mask, scale_factor=2.0, mode="nearest")
             x, mask = _run(level, *_concat(x, mask, skip, skip_mask), hole)
+            if str(index) in self.context:
+                x = self.context[str(index)](x)
         if self.head is not None:
             x, _ = self.head(x, mask)
         return torch.sigmoid(x)
