@@ -513,6 +513,8 @@ def test_init_from_grows_context_blocks_into_a_trained_pconv_unet(data_dir, tmp_
         assert torch.equal(net(image, mask), trained(image, mask))
     grown.fit()
     assert inpainting.load_model(tmp_path / "b").config["context_levels"] == [0]
+    card = (tmp_path / "b" / "README.md").read_text()
+    assert f"| Initialised from | `{tmp_path / 'a'}` (all its weights; " in card and "start fresh: context.0) |" in card
 
 
 def test_freeze_encoder_norm_keeps_encoder_batch_norm_fixed(data_dir, tmp_path, tiny_family):

@@ -68,7 +68,8 @@ def training_card(trainer: "Trainer") -> str:
         ("Reproduces", recipe.report),
         ("Model", f"`{recipe.architecture}` preset `{recipe.preset}`"
          + (f" {json.dumps(recipe.model_options)}" if recipe.model_options else "")),
-        *([("Initialised from", f"`{options.init_from}` (all weights)" + _critic(trainer))] if options.init_from else []),
+        *([("Initialised from", f"`{options.init_from}` ({_copied(trainer)})" + _critic(trainer))]
+          if options.init_from else []),
         ("Training data", f"{options.dataset_name or describe_source(options.data)} "
                           f"({len(trainer.train_source)} images)"),
         ("Validation data", f"{trainer.val_label} ({len(trainer.val_set)} images)"),
@@ -109,6 +110,15 @@ def evaluation_card(trainer: "Trainer") -> str:
     if trainer._last_grid is not None:
         lines += ["", "![validation samples: input, result, ground truth](samples.png)"]
     return "\n".join(lines)
+
+
+def _copied(trainer) -> str:
+    """Which weights an --init-from run took: all, or all of the checkpoint's plus layers it lacked."""
+    added = getattr(trainer, "init_added", [])
+    if not added:
+        return "all weights"
+    groups = sorted({".".join(k.split(".")[:2]) for k in added})
+    return f"all its weights; {len(added)} tensors it lacks start fresh: {', '.join(groups)}"
 
 
 def _critic(trainer) -> str:

@@ -287,6 +287,7 @@ class Trainer:
         # The working size is the training size, so config.json records the size the weights were trained at.
         self.model = inpainting.create_model(recipe.architecture, recipe.preset, **recipe.model_options,
                                              native_size=recipe.size)
+        self.init_added: list[str] = []
         if options.init_from and not options.resume:  # on resume the checkpoint holds the weights
             self._init_from(options.init_from)
         self.frozen_norms = self._find_encoder_norms() if options.freeze_encoder_norm else []
@@ -384,6 +385,8 @@ class Trainer:
         adapt = getattr(self.model, "adapt_state_dict", None)
         if adapt is not None:  # e.g. a PConv U-Net growing zero-initialised context blocks
             state = adapt(state)
+        #: tensors this model has that the checkpoint did not (its own fresh values; the model card says so)
+        self.init_added = sorted(set(state) - set(source.state_dict()))
         try:
             self.model.load_state_dict(state)
         except RuntimeError as err:
