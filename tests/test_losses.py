@@ -47,6 +47,29 @@ def test_weighted_and_masked_l1_apply_separate_weights():
     assert torch.allclose(L.l1_valid(pred, target, mask) + L.l1_hole(pred, target, mask), err1.mean())
 
 
+def test_coarse_hole_l1_sees_colour_shifts_not_fine_texture_and_ignores_known_pixels():
+    target = torch.full((1, 3, 16, 16), 0.5)
+    mask = torch.zeros(1, 1, 16, 16)
+    mask[:, :, 4:12, 4:12] = 1  # aligned with the 2x and 4x pooling cells
+    assert L.l1_hole_coarse(target, target, mask) == 0
+    # A +-0.2 checkerboard in the hole: large per-pixel error, none after 2x2 pooling.
+    yy, xx = torch.meshgrid(torch.arange(16), torch.arange(16), indexing="ij")
+    checker = target + 0.2 * (((yy + xx) % 2) * 2 - 1).float()
+    assert L.l1_hole(checker, target, mask) > 0.01
+    assert L.l1_hole_coarse(checker, target, mask) < 1e-6
+    # A uniform shift of the hole's colour: the same error at every level.
+    shifted = target + 0.2
+    assert torch.allclose(L.l1_hole_coarse(shifted, target, mask), L.l1_hole(shifted, target, mask))
+    # The raw prediction outside the hole is replaced by the target.
+    outside = shifted.clone()
+    outside[:, :, :2] = 3.0
+    assert torch.allclose(L.l1_hole_coarse(outside, target, mask), L.l1_hole_coarse(shifted, target, mask))
+    with pytest.raises(ValueError, match="factors"):
+        L.l1_hole_coarse(shifted, target, mask, factors=())
+    with pytest.raises(ValueError, match=">= 2"):
+        L.l1_hole_coarse(shifted, target, mask, factors=(1,))
+
+
 def test_total_variation_is_zero_for_flat_composite_and_sees_only_the_dilated_hole():
     _, target, mask = _batch()
     flat = torch.full_like(target, 0.5)

@@ -101,6 +101,28 @@ def l1_hole(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> tor
     return ((pred - target).abs() * mask).mean()
 
 
+def l1_hole_coarse(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, *,
+                   factors: tuple[int, ...] = (2, 4)) -> torch.Tensor:
+    """L1 of the composite against the target after ``factors``-times average pooling, averaged
+    over the levels: the hole's error at 1/2 and 1/4 resolution (known pixels are the target's,
+    so only cells that the hole touches count; the mean runs over all elements, as ``l1_hole``).
+
+    Full-resolution L1 weighs a wrong colour blotch the same as wrong fine texture of the same
+    magnitude; this term adds weight to the low-pass error alone, the levels at which the
+    adversarially trained photo model scores worse than Navier-Stokes
+    (docs/measurements/10-realism-by-level.md). A pixel-exact fill scores 0."""
+    if not factors:
+        raise ValueError("l1_hole_coarse needs at least one pooling factor, e.g. factors=(2, 4)")
+    comp = composite(pred, target, mask)
+    total = pred.new_zeros(())
+    for f in factors:
+        if int(f) < 2:
+            raise ValueError(f"l1_hole_coarse pooling factors must be integers >= 2, got {f!r}")
+        total = total + (F.avg_pool2d(comp, int(f), ceil_mode=True)
+                         - F.avg_pool2d(target, int(f), ceil_mode=True)).abs().mean()
+    return total / len(factors)
+
+
 def total_variation(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Liu et al.'s L_tv: L1 of neighbouring-pixel differences of the composited image, over the
     hole dilated by one pixel (the region P of the paper)."""
@@ -247,6 +269,7 @@ LOSSES: dict[str, LossInfo] = {
     "masked_l1": LossInfo(masked_l1),
     "l1_valid": LossInfo(l1_valid),
     "l1_hole": LossInfo(l1_hole),
+    "l1_hole_coarse": LossInfo(l1_hole_coarse),
     "tv": LossInfo(total_variation),
     "ssim": LossInfo(ssim_loss),
     "perceptual": LossInfo(perceptual_loss, needs_vgg=True),

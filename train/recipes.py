@@ -613,5 +613,23 @@ register_recipe(Recipe(
           "Losses, weights and critic are photos-pconv-texture's, so the context blocks are the one change",
     **{**_PHOTOS, "losses": RECIPES["photos-pconv-texture"].losses, "optimizer": OptimizerSpec("adam", lr=1e-4)}))
 
+register_recipe(Recipe(
+    name="photos-pconv-texture-coarse",
+    description="photos-pconv-texture plus a coarse-level fidelity term: L1 of the hole at 1/2 and 1/4 "
+                "resolution (l1_hole_coarse, weight 4)",
+    architecture="pconv-unet", preset="small",
+    adversarial=RECIPES["photos-pconv-texture"].adversarial,
+    phases=ADVERSARIAL,
+    notes="continues a photos-pconv-texture model and its critic (--init-from checkpoints/pconv-unet-photos). "
+          "Split by Laplacian level, the general model's realism deficit against Navier-Stokes is at the 1/2 and "
+          "1/4 levels (wrong-colour blotches in large holes; docs/measurements/10-realism-by-level.md); a "
+          "two-scale critic and image-wide context both moved realism between levels, not up (stages 8 and 9). "
+          "The hypothesis here: the adversarial terms add coarse structure where the fill is uncertain, and a "
+          "low-pass L1 in the hole, twice the full-resolution hole L1's weight, keeps the coarse levels close "
+          "to the mean while the critic still shapes fine texture. Otherwise photos-pconv-texture's losses, "
+          "weights and critic",
+    **{**_PHOTOS, "losses": RECIPES["photos-pconv-texture"].losses + (LossTerm("l1_hole_coarse", 4.0),),
+       "optimizer": OptimizerSpec("adam", lr=1e-4)}))
+
 # The shipped checkpoints' recipes (one per checkpoint and stage) derive from the ones above.
 import train.shipped  # noqa: E402,F401  (registers them)
