@@ -36,6 +36,25 @@ def level_scores(pred: np.ndarray, target: np.ndarray, hole: np.ndarray, levels:
     return np.diff([0.0] + cumulative)
 
 
+def add_pair_arguments(parser: argparse.ArgumentParser) -> None:
+    """The standard pairs' options (:mod:`train.evaluate`'s protocol), shared by the per-level benchmarks."""
+    parser.add_argument("--images", required=True)
+    parser.add_argument("--size", type=int, default=256)
+    parser.add_argument("--masks", nargs="+", default=["nvidia", "objects"])
+    parser.add_argument("--nvidia-root", default="../shared/data/masks/nvidia_irregular")
+    parser.add_argument("--images-per-bucket", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=0)
+
+
+def pairs_from_args(args: argparse.Namespace) -> tuple[dict, dict]:
+    """(pairs per bucket, image file -> H×W×3 uint8 at ``--size``) for :func:`add_pair_arguments`' options."""
+    settings = EvalSettings(images=args.images, size=args.size, masks=tuple(args.masks), nvidia_root=args.nvidia_root,
+                            images_per_bucket=args.images_per_bucket, seed=args.seed)
+    pairs, _ = build_pairs(settings)
+    root = Path(args.images)
+    return pairs, {p.image: prepare_image(root / p.image, settings.size) for ps in pairs.values() for p in ps}
+
+
 def _margin(values: np.ndarray) -> str:
     half = 1.96 * values.std(ddof=1) / np.sqrt(len(values)) if len(values) > 1 else float("nan")
     return f"{values.mean():+.1f} ± {half:.1f}"
@@ -45,20 +64,11 @@ def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--models", nargs="+", required=True, help="load_model specs")
     parser.add_argument("--baseline", default="opencv-ns", help="the model the margins are taken against")
-    parser.add_argument("--images", required=True)
-    parser.add_argument("--size", type=int, default=256)
-    parser.add_argument("--masks", nargs="+", default=["nvidia", "objects"])
-    parser.add_argument("--nvidia-root", default="../shared/data/masks/nvidia_irregular")
-    parser.add_argument("--images-per-bucket", type=int, default=20)
-    parser.add_argument("--seed", type=int, default=0)
+    add_pair_arguments(parser)
     args = parser.parse_args(argv)
     names = list(dict.fromkeys(args.models + [args.baseline]))
 
-    settings = EvalSettings(images=args.images, size=args.size, masks=tuple(args.masks), nvidia_root=args.nvidia_root,
-                            images_per_bucket=args.images_per_bucket, seed=args.seed)
-    pairs, _ = build_pairs(settings)
-    root = Path(args.images)
-    images = {p.image: prepare_image(root / p.image, settings.size) for ps in pairs.values() for p in ps}
+    pairs, images = pairs_from_args(args)
     flat = [p for ps in pairs.values() for p in ps]
     scores: dict[str, np.ndarray] = {}
     for name in names:

@@ -70,6 +70,65 @@ def test_coarse_hole_l1_sees_colour_shifts_not_fine_texture_and_ignores_known_pi
         L.l1_hole_coarse(shifted, target, mask, factors=(1,))
 
 
+def _textured(size=64, seed=0):
+    """A photo-like image with detail at every scale: smooth noise summed over octaves."""
+    g = torch.Generator().manual_seed(seed)
+    image = torch.zeros(1, 3, size, size)
+    for octave in (2, 4, 8, 16, 32):
+        noise = torch.rand(1, 3, octave, octave, generator=g)
+        image += torch.nn.functional.interpolate(noise, size=(size, size), mode="bilinear", align_corners=False) / 5
+    return image
+
+
+def test_laplacian_bands_add_back_to_the_image_and_are_zero_for_a_flat_one():
+    image = _textured()
+    bands = L.laplacian_bands(image, 3)
+    assert [b.shape[-1] for b in bands] == [64, 32, 16]
+    low = image
+    for _ in range(3):
+        low = L._blur5(low)[:, :, ::2, ::2]
+    rebuilt = low
+    for band in reversed(bands):
+        rebuilt = band + torch.nn.functional.interpolate(rebuilt, size=band.shape[-2:], mode="bilinear", align_corners=False)
+    assert torch.allclose(rebuilt, image, atol=1e-5)
+    assert all(b.abs().max() < 1e-6 for b in L.laplacian_bands(torch.full((1, 3, 20, 20), 0.3), 2))
+
+
+def test_band_energy_penalises_missing_detail_not_where_the_detail_is():
+    target = _textured()
+    mask = torch.zeros(1, 1, 64, 64)
+    mask[:, :, 16:48, 16:48] = 1
+    assert L.band_energy(target, target, mask) < 1e-6
+    # A fill with the truth's detail moved elsewhere (the image flipped): wrong pixels, right energy.
+    moved = target.flip(-1).flip(-2)
+    blur = lambda x, k: torch.nn.functional.avg_pool2d(x, k, 1, k // 2, count_include_pad=False)  # noqa: E731
+    mild, heavy = blur(target, 5), blur(target, 9)
+    # blur costs more the heavier it is, and more than misplaced detail, though its pixels are closer
+    assert L.l1_hole(mild, target, mask) < L.l1_hole(moved, target, mask)
+    assert L.band_energy(moved, target, mask) < L.band_energy(mild, target, mask) < L.band_energy(heavy, target, mask)
+    # So does too much detail: the truth sharpened (its detail doubled) in the hole.
+    loud = 2 * target - heavy
+    assert L.band_energy(loud, target, mask) > 0.1
+    # Known pixels are composited away; the full-resolution level is left out unless asked for.
+    outside = mild.clone()
+    outside[:, :, :8] = 5.0
+    assert torch.allclose(L.band_energy(outside, target, mask), L.band_energy(mild, target, mask))
+    noise = target + 0.05 * torch.randn(target.shape, generator=torch.Generator().manual_seed(1))
+    assert L.band_energy(noise, target, mask, levels=(2,)) < 0.5 * L.band_energy(noise, target, mask, levels=(0,))
+    # Differentiable in the hole only, the same under bf16 autocast, zero for a batch without holes.
+    fill = mild.clone().requires_grad_(True)
+    L.band_energy(fill, target, mask).backward()
+    assert fill.grad[mask.expand_as(fill) == 1].abs().sum() > 0
+    assert fill.grad[mask.expand_as(fill) == 0].abs().sum() == 0
+    full = L.band_energy(mild, target, mask)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert torch.allclose(L.band_energy(mild, target, mask), full)
+    assert L.band_energy(mild, target, torch.zeros_like(mask)) == 0
+    for bad in ((), (-1,), (1.5,)):
+        with pytest.raises(ValueError, match="level"):
+            L.band_energy(mild, target, mask, levels=bad)
+
+
 def test_total_variation_is_zero_for_flat_composite_and_sees_only_the_dilated_hole():
     _, target, mask = _batch()
     flat = torch.full_like(target, 0.5)

@@ -631,5 +631,24 @@ register_recipe(Recipe(
     **{**_PHOTOS, "losses": RECIPES["photos-pconv-texture"].losses + (LossTerm("l1_hole_coarse", 4.0),),
        "optimizer": OptimizerSpec("adam", lr=1e-4)}))
 
+register_recipe(Recipe(
+    name="photos-pconv-texture-energy",
+    description="photos-pconv-texture plus a detail-energy term: the hole's Laplacian band RMS at 1/2 and 1/4 "
+                "resolution matched to the truth's (band_energy, weight 0.08)",
+    architecture="pconv-unet", preset="small",
+    adversarial=RECIPES["photos-pconv-texture"].adversarial,
+    phases=ADVERSARIAL,
+    notes="continues a photos-pconv-texture model and its critic (--init-from checkpoints/pconv-unet-photos). "
+          "Measured per level, the general model's fill carries 61 % / 76 % of the truth's detail RMS at 1/2 / 1/4 "
+          "resolution, and scaling those two bands up by 1.25 after the fact already moves its realism score from "
+          "266 to 240 (Navier-Stokes 236; docs/measurements/13-band-energy.md): the realism deficit is missing "
+          "coarse detail, the opposite of what stage 10's coarse L1 assumed. band_energy asks for the right amount "
+          "of detail at those levels and leaves where it goes to the pixel terms and the critic. Weight 0.08 (its "
+          "gradient on the shipped model's fills ~half the SSIM term's): at 0.25 the fill matched the truth's 1/4 "
+          "energy within 600 steps but lost 0.008 SSIM and showed a stronger grid texture. Otherwise "
+          "photos-pconv-texture's losses, weights and critic",
+    **{**_PHOTOS, "losses": RECIPES["photos-pconv-texture"].losses + (LossTerm("band_energy", 0.08),),
+       "optimizer": OptimizerSpec("adam", lr=1e-4)}))
+
 # The shipped checkpoints' recipes (one per checkpoint and stage) derive from the ones above.
 import train.shipped  # noqa: E402,F401  (registers them)
