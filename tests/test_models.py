@@ -24,6 +24,7 @@ VARIANTS = [(name, {}) for name in LEARNED] + [
     ("pconv-unet", {"norm": "none"}),
     ("pconv-unet", {"convs_per_level": 2, "first_level_downsamples": False}),
     ("pconv-unet", {"context_levels": [0]}),
+    ("pconv-unet", {"upsample": "bilinear"}),
     ("glcic", {"skip": True}),
     ("glcic", {"dam": True}),
     ("residual-generator", {"predict": "hole"}),
@@ -255,6 +256,29 @@ def test_liu2018_preset_has_the_parameter_count_of_the_paper_network():
         model = inpainting.create_model("pconv-unet", "liu2018")
     assert sum(p.numel() for p in model.parameters()) == expected == 25_779_860
     assert model.pad_multiple == 128
+
+
+def test_pconv_upsample_mode_keeps_the_weights_changes_the_fill_and_round_trips(tmp_path):
+    """A nearest-upsampling network's weights load into the bilinear one unchanged (upsampling has no
+    weights: a trained model can continue in the other mode), the fill in the hole differs, the
+    mode travels in config.json, and a wrong mode is refused with the accepted ones."""
+    nearest = tiny("pconv-unet", seed=3, channels=[4, 8, 8], kernel_sizes=[3, 3, 3]).eval()
+    bilinear = inpainting.create_model("pconv-unet", "tiny", channels=[4, 8, 8], kernel_sizes=[3, 3, 3],
+                                       upsample="bilinear").eval()
+    bilinear.load_state_dict(nearest.state_dict())  # strict: the same tensors
+    image = torch.rand(1, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    mask = torch.zeros(1, 1, 32, 32)
+    mask[..., 8:24, 8:24] = 1
+    with torch.no_grad():
+        a, b = nearest(image, mask), bilinear(image, mask)
+    assert (a - b)[..., 8:24, 8:24].abs().mean() > 1e-3
+    bilinear.save_pretrained(tmp_path / "bilinear")
+    assert json.loads((tmp_path / "bilinear" / "config.json").read_text())["upsample"] == "bilinear"
+    loaded = inpainting.load_model(str(tmp_path / "bilinear")).eval()
+    with torch.no_grad():
+        assert torch.allclose(loaded(image, mask), b)
+    with pytest.raises(ValueError, match=r"upsample must be one of \['bilinear', 'nearest'\], got 'bicubic'"):
+        inpainting.create_model("pconv-unet", "tiny", upsample="bicubic")
 
 
 def test_pconv_context_blocks_start_as_the_identity_and_see_the_whole_image():

@@ -38,6 +38,9 @@ _NORMS = {
     "none": (None, None),
     "region": (RegionNormB, RegionNormL),
 }
+# upsample option -> F.interpolate arguments for the decoder's features (the masks always go nearest:
+# a partial convolution's mask is binary).
+_UPSAMPLE = {"nearest": {"mode": "nearest"}, "bilinear": {"mode": "bilinear", "align_corners": False}}
 _ACTIVATIONS = {"relu": lambda: nn.ReLU(inplace=True), "leaky": lambda: nn.LeakyReLU(0.2, inplace=True), None: nn.Identity}
 
 
@@ -128,6 +131,10 @@ class PConvUNet(
             block, an image-wide residual (not Liu et al.'s; LaMa's spectral transform). Its output
             starts at zero, so such blocks can be added to a trained network without changing it:
             :meth:`adapt_state_dict` takes a checkpoint without them.
+        upsample (str, default "nearest"): how the decoder doubles its features, "nearest" (Liu et
+            al.) or "bilinear". Nearest upsampling repeats each feature pixel 2×2 at every level,
+            which a small network's fill shows as an axis-aligned grid; the weights are the same
+            either way, so a trained network can continue with the other mode.
 
     ``pad_multiple`` is ``2 ** (number of downsamplings)``.
     """
@@ -141,6 +148,7 @@ class PConvUNet(
         norm: str = "batch",
         native_size: int = 256,
         context_levels: list[int] = (),
+        upsample: str = "nearest",
     ):
         super().__init__()
         channels, kernel_sizes = [int(c) for c in channels], [int(k) for k in kernel_sizes]
@@ -150,12 +158,15 @@ class PConvUNet(
             raise ValueError(f"kernel_sizes must be odd, got {kernel_sizes}")
         if convs_per_level < 1:
             raise ValueError(f"convs_per_level must be >= 1, got {convs_per_level}")
+        if upsample not in _UPSAMPLE:
+            raise ValueError(f"upsample must be one of {sorted(_UPSAMPLE)}, got {upsample!r}")
         if norm not in _NORMS:
             raise ValueError(f"norm must be one of {sorted(_NORMS)}, got {norm!r}")
         if not first_level_downsamples and len(channels) < 2:
             raise ValueError("a U-Net with a full-resolution first level needs at least 2 levels")
         enc_norm, dec_norm = _NORMS[norm]
         self.first_level_downsamples = bool(first_level_downsamples)
+        self.upsample = upsample
         self.native_size = int(native_size)
         self.pad_multiple = 2 ** (len(channels) - (0 if first_level_downsamples else 1))
 
@@ -216,7 +227,7 @@ class PConvUNet(
         skips.pop()  # the bottom level is not a skip
         for index, level in enumerate(self.decoder):
             skip, skip_mask = skips.pop()
-            x = F.interpolate(x, scale_factor=2.0, mode="nearest")
+            x = F.interpolate(x, scale_factor=2.0, **_UPSAMPLE[self.upsample])
             mask = F.interpolate(mask, scale_factor=2.0, mode="nearest")
             x, mask = _run(level, *_concat(x, mask, skip, skip_mask), hole)
             if str(index) in self.context:
