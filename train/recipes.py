@@ -650,21 +650,18 @@ register_recipe(Recipe(
     **{**_PHOTOS, "losses": RECIPES["photos-pconv-texture"].losses + (LossTerm("band_energy", 0.08),),
        "optimizer": OptimizerSpec("adam", lr=1e-4)}))
 
-register_recipe(Recipe(
-    name="photos-pconv-texture-bilinear",
-    description="photos-pconv-texture-energy with bilinear instead of nearest upsampling in the decoder",
-    architecture="pconv-unet", preset="small", model_options={"upsample": "bilinear"},
-    adversarial=RECIPES["photos-pconv-texture"].adversarial,
-    phases=ADVERSARIAL,
+register_recipe(RECIPES["photos-pconv-texture-energy"].derive(
+    "photos-pconv-texture-bilinear",
+    "photos-pconv-texture-energy with bilinear instead of nearest upsampling in the decoder",
+    model_options={"upsample": "bilinear"},
     notes="continues a photos-pconv-texture model and its critic (--init-from checkpoints/pconv-unet-photos); the "
           "weights carry over unchanged (upsampling has none). With the detail-energy term the fill gained the "
           "truth's amount of coarse detail but partly as an axis-aligned grid (docs/measurements/13-band-energy.md): "
           "the small PConv U-Net's output layer sees its half-resolution features through nearest upsampling, as "
           "does every decoder level, so each level's pixels come in 2x2 blocks. The hypothesis: with bilinear "
           "upsampling the same energy goes into texture rather than the grid, and SSIM stops paying for it. "
-          "Losses, weights and critic are photos-pconv-texture-energy's, so the upsampling is the one change",
-    **{**_PHOTOS, "losses": RECIPES["photos-pconv-texture"].losses + (LossTerm("band_energy", 0.08),),
-       "optimizer": OptimizerSpec("adam", lr=1e-4)}))
+          "Losses, weights and critic are photos-pconv-texture-energy's, so the upsampling is the one change "
+          "(measured: docs/measurements/14-bilinear-decoder.md)"))
 
 # The shipped checkpoints' recipes (one per checkpoint and stage) derive from the ones above.
 import train.shipped  # noqa: E402,F401  (registers them)
