@@ -14,6 +14,7 @@ from safetensors.torch import load_file, save_file
 import inpainting
 from inpainting import WeightsError
 from inpainting.layers.ffc import FourierContext
+from inpainting.models.pconv_unet import FullResolutionRefiner
 from inpainting.registry import get_architecture
 
 LEARNED = [info.name for info in inpainting.list_architectures(kind="learned")]
@@ -25,6 +26,7 @@ VARIANTS = [(name, {}) for name in LEARNED] + [
     ("pconv-unet", {"convs_per_level": 2, "first_level_downsamples": False}),
     ("pconv-unet", {"context_levels": [0]}),
     ("pconv-unet", {"upsample": "bilinear"}),
+    ("pconv-unet", {"refine_channels": 4}),
     ("glcic", {"skip": True}),
     ("glcic", {"dam": True}),
     ("residual-generator", {"predict": "hole"}),
@@ -120,6 +122,8 @@ def test_every_parameter_gets_a_gradient(name, options):
     for block in model.modules():  # zero-initialised residuals: as after a first step (their own test below)
         if isinstance(block, FourierContext):
             block.transform.expand.weight.data.normal_(0, 0.1, generator=torch.Generator().manual_seed(0))
+        if isinstance(block, FullResolutionRefiner):
+            block.body[-1].weight.data.normal_(0, 0.1, generator=torch.Generator().manual_seed(0))
     image, mask = inputs(model, 16, 16)
     target = torch.rand_like(image)
     F.mse_loss(model(image, mask), target).backward()
@@ -279,6 +283,42 @@ def test_pconv_upsample_mode_keeps_the_weights_changes_the_fill_and_round_trips(
         assert torch.allclose(loaded(image, mask), b)
     with pytest.raises(ValueError, match=r"upsample must be one of \['bilinear', 'nearest'\], got 'bicubic'"):
         inpainting.create_model("pconv-unet", "tiny", upsample="bicubic")
+
+
+def test_pconv_refiner_grows_onto_a_trained_network_as_the_identity_then_works_at_full_resolution(tmp_path):
+    """A full-resolution refiner added to a trained PConv U-Net leaves it unchanged (adapt_state_dict);
+    once its last convolution leaves zero it changes the fill pixel by pixel, not in the 2×2 blocks
+    the half-resolution decoder repeats; the known pixels stay out of its input; config round-trips."""
+    plain = tiny("pconv-unet", seed=1).eval()
+    grown = inpainting.create_model("pconv-unet", "tiny", refine_channels=4).eval()
+    assert set(grown.adapt_state_dict(plain.state_dict())) == set(grown.state_dict())
+    grown.load_state_dict(grown.adapt_state_dict(plain.state_dict()))
+    image = torch.rand(1, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    mask = torch.zeros(1, 1, 32, 32)
+    mask[..., 8:24, 8:24] = 1
+    with torch.no_grad():
+        assert torch.equal(plain(image, mask), grown(image, mask))
+    grown(image, mask).mean().backward()  # the identity can be left: the last convolution gets a gradient
+    assert grown.refine.body[-1].weight.grad.abs().sum() > 0
+    with torch.no_grad():
+        grown.refine.body[-1].weight.normal_(0, 0.5, generator=torch.Generator().manual_seed(2))
+        change = grown(image, mask) - plain(image, mask)
+        assert change[..., 8:24, 8:24].abs().mean() > 1e-3
+        # within one 2×2 block of the half-resolution decoder the change differs from pixel to pixel
+        blocks = change[..., 8:24, 8:24].unfold(2, 2, 2).unfold(3, 2, 2)
+        assert (blocks - blocks[..., :1, :1]).abs().amax() > 1e-4
+        garbage = image.clone()
+        garbage[..., 8:24, 8:24] = torch.rand(1, 3, 16, 16)  # the hole's pixels are not read
+        assert torch.equal(grown(image, mask), grown(garbage, mask))
+    grown.save_pretrained(tmp_path / "refined")
+    assert json.loads((tmp_path / "refined" / "config.json").read_text())["refine_channels"] == 4
+    with torch.no_grad():
+        assert torch.allclose(inpainting.load_model(str(tmp_path / "refined")).eval()(image, mask), grown(image, mask))
+    broken = {k: v for k, v in plain.state_dict().items() if not k.startswith("encoder.0.")}
+    with pytest.raises(RuntimeError, match="encoder.0"):
+        grown.load_state_dict(grown.adapt_state_dict(broken))
+    with pytest.raises(ValueError, match=r"refine_channels must be >= 0 \(0: no refiner\), got -1"):
+        inpainting.create_model("pconv-unet", "tiny", refine_channels=-1)
 
 
 def test_pconv_context_blocks_start_as_the_identity_and_see_the_whole_image():

@@ -663,5 +663,19 @@ register_recipe(RECIPES["photos-pconv-texture-energy"].derive(
           "Losses, weights and critic are photos-pconv-texture-energy's, so the upsampling is the one change "
           "(measured: docs/measurements/14-bilinear-decoder.md)"))
 
+register_recipe(RECIPES["photos-pconv-texture-energy"].derive(
+    "photos-pconv-texture-refine",
+    "photos-pconv-texture-energy with a full-resolution refiner (32 channels, three 3x3 convolutions) grown onto "
+    "the small PConv U-Net's output",
+    model_options={"refine_channels": 32},
+    notes="continues a photos-pconv-texture model and its critic (--init-from checkpoints/pconv-unet-photos): the "
+          "refiner starts as the identity (zero last convolution, PConvUNet.adapt_state_dict). The small U-Net's "
+          "first level downsamples, so its only full-resolution layer is the linear output convolution over "
+          "2x2-repeated half-resolution features: stage 11's detail-energy term got the truth's coarse detail "
+          "partly as a grid, and bilinear upsampling (stage 12) traded the grid for blotches and SWD "
+          "(docs/measurements/13, 14). The hypothesis: full-resolution layers that see the known pixels next to the "
+          "hole give the fill its finest detail and break the grid. Losses, weights and critic are "
+          "photos-pconv-texture-energy's, so the refiner is the one change"))
+
 # The shipped checkpoints' recipes (one per checkpoint and stage) derive from the ones above.
 import train.shipped  # noqa: E402,F401  (registers them)

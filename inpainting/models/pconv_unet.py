@@ -30,7 +30,7 @@ from inpainting.layers.partial_conv import PartialConv2d
 from inpainting.layers.region_norm import RegionNormB, RegionNormL
 from inpainting.registry import register_model
 
-__all__ = ["PConvUNet", "PConvBlock"]
+__all__ = ["PConvUNet", "PConvBlock", "FullResolutionRefiner"]
 
 # norm option -> (encoder norm, decoder norm); RN-B needs the mask, RN-L finds its own regions.
 _NORMS = {
@@ -68,6 +68,35 @@ class PConvBlock(nn.Module):
         elif self.norm is not None:
             x = self.norm(x)
         return self.act(x), mask
+
+
+class FullResolutionRefiner(nn.Module):
+    """A residual on the network's output logits computed at full resolution: three 3×3 convolutions
+    (the middle one dilated by 2, so 11×11 pixels in reach) on the composite of the coarse fill and the
+    known pixels plus the hole mask, ``forward(coarse_logits, known, hole) -> logits``.
+
+    Not Liu et al.'s: a small U-Net whose first level downsamples has no full-resolution features,
+    only its linear output layer over 2×2-repeated half-resolution ones, so its fill lacks the finest
+    detail and shows their grid. The last convolution starts at zero, so the refiner starts as the
+    identity and can be grown onto a trained network (:meth:`PConvUNet.adapt_state_dict`).
+    """
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(4, channels, 3, padding=1), nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(channels, channels, 3, padding=2, dilation=2), nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(channels, 3, 3, padding=1))
+        self.reset_output()
+
+    def reset_output(self) -> None:
+        """Zero the last convolution: the refiner becomes the identity."""
+        nn.init.zeros_(self.body[-1].weight)
+        nn.init.zeros_(self.body[-1].bias)
+
+    def forward(self, logits: torch.Tensor, known: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
+        composite = known + torch.sigmoid(logits) * hole
+        return logits + self.body(torch.cat([composite, hole], dim=1))
 
 
 def _run(blocks: nn.ModuleList, x: torch.Tensor, mask: torch.Tensor, hole: torch.Tensor):
@@ -135,6 +164,9 @@ class PConvUNet(
             al.) or "bilinear". Nearest upsampling repeats each feature pixel 2×2 at every level,
             which a small network's fill shows as an axis-aligned grid; the weights are the same
             either way, so a trained network can continue with the other mode.
+        refine_channels (int, default 0): width of a :class:`FullResolutionRefiner` after the
+            output layer (0: none; not Liu et al.'s). It starts as the identity, so it can be grown
+            onto a trained network like the context blocks (:meth:`adapt_state_dict`).
 
     ``pad_multiple`` is ``2 ** (number of downsamplings)``.
     """
@@ -149,6 +181,7 @@ class PConvUNet(
         native_size: int = 256,
         context_levels: list[int] = (),
         upsample: str = "nearest",
+        refine_channels: int = 0,
     ):
         super().__init__()
         channels, kernel_sizes = [int(c) for c in channels], [int(k) for k in kernel_sizes]
@@ -160,6 +193,8 @@ class PConvUNet(
             raise ValueError(f"convs_per_level must be >= 1, got {convs_per_level}")
         if upsample not in _UPSAMPLE:
             raise ValueError(f"upsample must be one of {sorted(_UPSAMPLE)}, got {upsample!r}")
+        if int(refine_channels) < 0:
+            raise ValueError(f"refine_channels must be >= 0 (0: no refiner), got {refine_channels}")
         if norm not in _NORMS:
             raise ValueError(f"norm must be one of {sorted(_NORMS)}, got {norm!r}")
         if not first_level_downsamples and len(channels) < 2:
@@ -167,6 +202,7 @@ class PConvUNet(
         enc_norm, dec_norm = _NORMS[norm]
         self.first_level_downsamples = bool(first_level_downsamples)
         self.upsample = upsample
+        self.refine_channels = int(refine_channels)
         self.native_size = int(native_size)
         self.pad_multiple = 2 ** (len(channels) - (0 if first_level_downsamples else 1))
 
@@ -204,22 +240,24 @@ class PConvUNet(
             raise ValueError(f"context_levels must be decoder levels {usable} (0 = the first after the bottleneck; "
                              f"the output layer cannot take one), got {list(context_levels)}")
         self.context = nn.ModuleDict({str(i): FourierContext(outputs[i]) for i in self.context_levels})
+        self.refine = FullResolutionRefiner(self.refine_channels) if self.refine_channels else None
         init_weights(self)
-        for block in self.context.values():
+        for block in [*self.context.values(), *([self.refine] if self.refine is not None else [])]:
             block.reset_output()  # init_weights drew it: back to the identity
 
     def adapt_state_dict(self, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """A state dict of this network from one of the same network without (some of) its context
-        blocks: the missing ``context.*`` tensors are this model's own (identity blocks), so the
-        adapted network computes what the checkpoint's did. Anything else missing stays missing (a
-        strict load then says what does not fit)."""
+        blocks or its refiner: the missing ``context.*`` / ``refine.*`` tensors are this model's own
+        (identity blocks), so the adapted network computes what the checkpoint's did. Anything else
+        missing stays missing (a strict load then says what does not fit)."""
         own = self.state_dict()
-        return {**{k: v for k, v in own.items() if k.startswith("context.") and k not in state}, **state}
+        grown = ("context.", "refine.")
+        return {**{k: v for k, v in own.items() if k.startswith(grown) and k not in state}, **state}
 
     def forward(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         check_inputs(image, mask, self.pad_multiple)
         hole = mask = mask.to(image.dtype)
-        x = known_only(image, mask)
+        x = known = known_only(image, mask)
         skips = [(x, mask)] if self.first_level_downsamples else []
         for level in self.encoder:
             x, mask = _run(level, x, mask, hole)
@@ -234,4 +272,6 @@ class PConvUNet(
                 x = self.context[str(index)](x)
         if self.head is not None:
             x, _ = self.head(x, mask)
+        if self.refine is not None:
+            x = self.refine(x, known, hole)
         return torch.sigmoid(x)
