@@ -27,6 +27,7 @@ VARIANTS = [(name, {}) for name in LEARNED] + [
     ("pconv-unet", {"context_levels": [0]}),
     ("pconv-unet", {"upsample": "bilinear"}),
     ("pconv-unet", {"refine_channels": 4}),
+    ("pconv-unet", {"edge_blend": 2.0}),
     ("glcic", {"skip": True}),
     ("glcic", {"dam": True}),
     ("residual-generator", {"predict": "hole"}),
@@ -319,6 +320,40 @@ def test_pconv_refiner_grows_onto_a_trained_network_as_the_identity_then_works_a
         grown.load_state_dict(grown.adapt_state_dict(broken))
     with pytest.raises(ValueError, match=r"refine_channels must be >= 0 \(0: no refiner\), got -1"):
         inpainting.create_model("pconv-unet", "tiny", refine_channels=-1)
+
+
+def test_pconv_edge_blend_takes_navier_stokes_at_the_hole_edge_and_the_learned_fill_inside(tmp_path):
+    """edge_blend=w: hole pixels at distance d from the known ones are clip((d - 0.5) / w, 0, 1)
+    learned, the rest OpenCV NS; known pixels and the deep interior keep their sources; gradients
+    reach the network; the option round-trips through config.json; a negative width is refused."""
+    import cv2
+    import numpy as np
+
+    from inpainting.models.classical import opencv_fill
+
+    plain = tiny("pconv-unet", seed=1).eval()
+    blended = inpainting.create_model("pconv-unet", "tiny", edge_blend=2.0).eval()
+    blended.load_state_dict(plain.state_dict())
+    image = torch.rand(1, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    mask = torch.zeros(1, 1, 32, 32)
+    mask[..., 8:24, 8:24] = 1
+    with torch.no_grad():
+        learned, out = plain(image, mask), blended(image, mask)
+        ns = opencv_fill(image * (1 - mask), mask)
+    dist = torch.from_numpy(cv2.distanceTransform(mask[0, 0].numpy().astype(np.uint8), cv2.DIST_L2, 5))
+    w = ((dist - 0.5) / 2.0).clamp(0, 1)
+    assert torch.allclose(out[0], w * learned[0] + (1 - w) * ns[0], atol=1e-6)
+    assert torch.equal(out[..., 12:20, 12:20], learned[..., 12:20, 12:20])  # deep inside: all learned
+    assert (out[..., 8, 8:24] - learned[..., 8, 8:24]).abs().amax() > 1e-3  # first ring: mostly NS
+    assert torch.allclose(out[..., 0:8, :], ns[..., 0:8, :])  # known pixels: NS returns them
+    blended(image, mask).mean().backward()
+    assert blended.encoder[0][0].conv.weight.grad.abs().sum() > 0
+    blended.save_pretrained(tmp_path / "edge")
+    assert json.loads((tmp_path / "edge" / "config.json").read_text())["edge_blend"] == 2.0
+    with torch.no_grad():
+        assert torch.equal(inpainting.load_model(str(tmp_path / "edge")).eval()(image, mask), out)
+    with pytest.raises(ValueError, match=r"edge_blend must be >= 0 pixels \(0: none\), got -1"):
+        inpainting.create_model("pconv-unet", "tiny", edge_blend=-1)
 
 
 def test_pconv_context_blocks_start_as_the_identity_and_see_the_whole_image():

@@ -832,6 +832,23 @@ def test_a_shipped_run_writes_its_working_size_limit_and_rank_into_the_config(da
     assert inpainting.load_model(out).max_side == 40
 
 
+def test_a_shipped_runs_inference_options_reach_the_loaded_model_and_its_card(tmp_path):
+    """inference_options (weightless model options, e.g. edge_blend) are written into the trained
+    model's config.json, so load_model fills with them, and the card says they were set after training."""
+    from train.recipes import ShippedRun
+
+    folder = tmp_path / "trained"
+    inpainting.create_model("pconv-unet", "tiny").save_pretrained(folder)
+    assert inpainting.load_model(folder).edge_blend == 0
+    run = ShippedRun("tiny-shipped", data="x", max_side=40, inference_options={"edge_blend": 2.0})
+    cli._write_shipped_facts(folder, run)
+    cli._write_shipped_facts(folder, run)  # idempotent: the card's note is not repeated
+    model = inpainting.load_model(folder)
+    assert (model.edge_blend, model.max_side) == (2.0, 40)
+    card = (folder / "README.md").read_text()
+    assert card.count("Inference options set after training") == 1 and "`edge_blend=2.0`" in card
+
+
 def test_every_name_table_refuses_an_unknown_name_the_same_way():
     from inpainting.masks import get_mask_generator
     from inpainting.registry import UnknownNameError

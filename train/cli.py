@@ -203,14 +203,24 @@ def _resolve_run(args: argparse.Namespace, recipe) -> dict:
 
 
 def _write_shipped_facts(folder: Path, run) -> None:
-    """Record a shipped recipe's measured working-size limit and its rank in the trained model's config.json."""
+    """Record a shipped recipe's measured working-size limit, its rank and its inference options
+    (top-level model options: the loaded model fills with them) in the trained model's config.json."""
     facts = {key: value for key, value in (("max_side", run.max_side), ("rank", run.rank)) if value is not None}
-    if not facts:
+    options = dict(run.inference_options or {})
+    if not facts and not options:
         return
     path = Path(folder) / "config.json"
     config = json.loads(path.read_text())
     config.setdefault("inpainting_hub", {}).update(facts)
+    config.update(options)
     path.write_text(json.dumps(config, indent=2, sort_keys=True))
+    card = Path(folder) / "README.md"
+    if options and card.is_file():
+        listed = ", ".join(f"`{k}={v}`" for k, v in options.items())
+        note = (f"\n\nInference options set after training (`inference_options` of the recipe's shipped run): "
+                f"{listed}. The network was trained without them; they have no weights.\n")
+        if note.strip() not in card.read_text():
+            card.write_text(card.read_text().rstrip("\n") + note)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -150,6 +150,9 @@ class ShippedRun:
         continues: the stage whose run this one resumes (same folder, ``--resume``).
         ship: False for intermediate stages that are not copied to ``checkpoints/``.
         max_side: the working-size limit written into the shipped config (measured separately).
+        inference_options: model options without weights (PConvUNet's ``edge_blend``) written into
+            the shipped config after training: the run trains without them, the checkpoint fills with
+            them (chosen by a measurement on train photos; its record says which).
         rank: the app's preference among the models of its domain, lower first, written into the
             shipped config (``inpainting_hub.rank``; None: ranked by its evaluation).
         dataset_name, description: model-card metadata.
@@ -172,6 +175,7 @@ class ShippedRun:
     continues: str | None = None
     ship: bool = True
     max_side: int | None = None
+    inference_options: dict | None = None
     rank: int | None = None
     dataset_name: str | None = None
     description: str | None = None

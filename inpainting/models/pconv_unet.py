@@ -28,6 +28,7 @@ from inpainting.layers.init import init_weights
 from inpainting.layers.inputs import check_inputs, known_only
 from inpainting.layers.partial_conv import PartialConv2d
 from inpainting.layers.region_norm import RegionNormB, RegionNormL
+from inpainting.models.classical import edge_blend
 from inpainting.registry import register_model
 
 __all__ = ["PConvUNet", "PConvBlock", "FullResolutionRefiner"]
@@ -167,6 +168,9 @@ class PConvUNet(
         refine_channels (int, default 0): width of a :class:`FullResolutionRefiner` after the
             output layer (0: none; not Liu et al.'s). It starts as the identity, so it can be grown
             onto a trained network like the context blocks (:meth:`adapt_state_dict`).
+        edge_blend (float, default 0): width in pixels of a band along the hole's edge where the
+            fill is blended toward OpenCV Navier-Stokes (:func:`~inpainting.models.classical.edge_blend`;
+            0: none; not Liu et al.'s). It has no weights, so any checkpoint can take it.
 
     ``pad_multiple`` is ``2 ** (number of downsamplings)``.
     """
@@ -182,6 +186,7 @@ class PConvUNet(
         context_levels: list[int] = (),
         upsample: str = "nearest",
         refine_channels: int = 0,
+        edge_blend: float = 0.0,
     ):
         super().__init__()
         channels, kernel_sizes = [int(c) for c in channels], [int(k) for k in kernel_sizes]
@@ -195,6 +200,8 @@ class PConvUNet(
             raise ValueError(f"upsample must be one of {sorted(_UPSAMPLE)}, got {upsample!r}")
         if int(refine_channels) < 0:
             raise ValueError(f"refine_channels must be >= 0 (0: no refiner), got {refine_channels}")
+        if not float(edge_blend) >= 0:
+            raise ValueError(f"edge_blend must be >= 0 pixels (0: none), got {edge_blend}")
         if norm not in _NORMS:
             raise ValueError(f"norm must be one of {sorted(_NORMS)}, got {norm!r}")
         if not first_level_downsamples and len(channels) < 2:
@@ -203,6 +210,7 @@ class PConvUNet(
         self.first_level_downsamples = bool(first_level_downsamples)
         self.upsample = upsample
         self.refine_channels = int(refine_channels)
+        self.edge_blend = float(edge_blend)
         self.native_size = int(native_size)
         self.pad_multiple = 2 ** (len(channels) - (0 if first_level_downsamples else 1))
 
@@ -274,4 +282,7 @@ class PConvUNet(
             x, _ = self.head(x, mask)
         if self.refine is not None:
             x = self.refine(x, known, hole)
-        return torch.sigmoid(x)
+        x = torch.sigmoid(x)
+        if self.edge_blend:
+            x = edge_blend(x, known, hole, self.edge_blend)
+        return x
