@@ -82,6 +82,14 @@ class InpaintingModel(
     # None = twice the working size; a checkpoint records a measured one as inpainting_hub.max_side.
     max_side: int | None = None
 
+    def unreached(self, mask: torch.Tensor) -> torch.Tensor | None:
+        """Where the network would give no fill for the hole ``mask`` (B×1×H×W, 1 = hole, as
+        :meth:`forward` gets it): B×1×H×W, 1 = a hole pixel no known pixel reaches (a
+        partial-convolution network's running mask is still a hole there, so it comes out as one
+        flat colour). None = every pixel gets a fill (a plain convolutional network). The inference
+        path runs a model smaller until no hole pixel is unreached (:func:`inpainting.inference.reach_side`)."""
+        return None
+
     # ------------------------------------------------------------------ saving
     def save_pretrained(self, save_directory: str | Path, *, metadata: dict[str, Any] | None = None,
                         model_card_kwargs: dict[str, Any] | None = None, **kwargs: Any):

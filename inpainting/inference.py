@@ -16,6 +16,11 @@ else 1024 px for OpenCV's methods):
 * ``auto``: ``original`` when the long side is at most ``L``; otherwise ``crop`` when the boxes
   around the mask regions are small against the image, else ``resize``.
 
+Depth: a model that fills only so deep into a hole (:meth:`~inpainting.hub.InpaintingModel.unreached`:
+a partial-convolution U-Net leaves the pixels beyond its receptive field flat grey) gets the core it
+cannot reach from a second, smaller run where it reaches every pixel (:func:`reach_side`), blended over
+a few pixels into the first run's fill (:func:`predict`); every strategy goes through it.
+
 Whatever the strategy, the hole's pixels are cleared before any resizing and a pixel at any
 scale is a hole when any full-size hole pixel falls in it (:func:`scale_hole`), so no result
 depends on what was under the hole.
@@ -34,11 +39,13 @@ from PIL import Image
 
 from inpainting.io import ImageLike, InputError, load_image, load_mask
 
-__all__ = ["STRATEGIES", "DEFAULT_MAX_PIXELS", "inpaint", "run_model", "plan_crops", "choose_strategy"]
+__all__ = ["STRATEGIES", "DEFAULT_MAX_PIXELS", "inpaint", "run_model", "plan_crops", "choose_strategy", "reach_side", "predict"]
 
 STRATEGIES = ("auto", "original", "resize", "crop")
 DEFAULT_MAX_PIXELS = 36_000_000  # e.g. 6000×6000; larger inputs are refused before any allocation
 _CLASSICAL_LIMIT = 1024
+_MIN_REACH_SIDE = 64  # reach_side never shrinks below this
+_CORE_FEATHER = 8  # pixels over which predict blends the smaller run's core into the fill
 
 
 def work_limit(model) -> int | None:
@@ -56,6 +63,58 @@ def work_limit(model) -> int | None:
 
 def _default_resize_limit(model) -> int:
     return work_limit(model) or _CLASSICAL_LIMIT
+
+
+def _unreached(model, hole: np.ndarray) -> np.ndarray | None:
+    """The hole pixels ``model`` gives no fill at this size (H×W bool), on exactly the padded mask
+    :func:`run_model` passes; None for a model that reaches any depth."""
+    unreached = getattr(model, "unreached", None)
+    if not callable(unreached):
+        return None
+    _, mask = model_inputs(model, np.zeros((*hole.shape, 3), np.uint8), hole)
+    with torch.inference_mode():
+        left = unreached(mask)
+    if left is None:
+        return None
+    return left[0, 0, :hole.shape[0], :hole.shape[1]].bool().cpu().numpy() & hole
+
+
+def reach_side(model, hole: np.ndarray, long_side: int) -> int:
+    """The long side (at most ``long_side``) at which ``model`` gives every hole pixel a fill: the
+    first of ``long_side``, 85 % of it, 85 % of that, ... at which the model's mask path
+    (:meth:`~inpainting.hub.InpaintingModel.unreached`) leaves no pixel of the shrunk hole
+    (:func:`scale_hole`) unreached; never under 64 px. ``long_side`` itself for a model that
+    reaches any depth."""
+    h, w = hole.shape
+    side = long_side
+    while True:
+        scale = side / max(h, w)
+        small = scale_hole(hole, (max(1, round(w * scale)), max(1, round(h * scale)))) if scale < 1 else hole.astype(bool)
+        left = _unreached(model, small)
+        if left is None or not left.any():
+            return side
+        if side <= _MIN_REACH_SIDE:
+            return side  # the best there is: the fewest unreached pixels
+        side = max(_MIN_REACH_SIDE, int(side * 0.85))
+
+
+def predict(model, rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """``model``'s H×W×3 uint8 prediction at this size (not composited). Where the hole is deeper
+    than the model reaches here (:func:`_unreached`), those pixels come from a run at
+    :func:`reach_side` instead (upscaled), blended linearly over ``_CORE_FEATHER`` pixels around
+    them into this size's fill, so a wide object removal gets a coarse fill in its middle, not a flat
+    grey, and keeps the full-resolution fill everywhere the model reaches."""
+    pred = _to_uint8(run_model(model, rgb, hole))
+    core = _unreached(model, hole)
+    if core is None or not core.any():
+        return pred
+    h, w = hole.shape
+    side = reach_side(model, hole, max(h, w))
+    small_rgb, small_hole = _scaled(rgb, hole, side)
+    coarse = _resize(_to_uint8(run_model(model, small_rgb, small_hole)), (w, h))
+    outside = cv2.distanceTransform((~core).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    weight = np.clip(1.0 - outside / _CORE_FEATHER, 0.0, 1.0)[..., None]
+    return np.clip(np.round(weight * coarse + (1.0 - weight) * pred), 0, 255).astype(np.uint8)
 
 
 def model_inputs(model, rgb: np.ndarray, hole: np.ndarray, *, batch: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
@@ -140,9 +199,9 @@ def _run_resized(model, rgb: np.ndarray, hole: np.ndarray, long_side: int) -> np
     """Inpaint at ``long_side`` (if smaller than the image) and return a full-size uint8 prediction."""
     h, w = hole.shape
     if max(h, w) <= long_side:
-        return _to_uint8(run_model(model, rgb, hole))
+        return predict(model, rgb, hole)
     small_rgb, small_hole = _scaled(rgb, hole, long_side)
-    pred = _to_uint8(run_model(model, small_rgb, small_hole))
+    pred = predict(model, small_rgb, small_hole)
     return _resize(pred, (w, h))
 
 
@@ -256,7 +315,7 @@ def inpaint(
         strategy = choose_strategy(model, hole, resize_limit=limit)
 
     if strategy == "original":
-        filled = _to_uint8(run_model(model, rgb, hole))
+        filled = predict(model, rgb, hole)
     elif strategy == "resize":
         filled = _run_resized(model, rgb, hole, limit)
     else:  # crop

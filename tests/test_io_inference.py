@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 
 import numpy as np
+import torch
 import pytest
 from PIL import Image
 
@@ -296,3 +297,70 @@ def test_an_all_hole_mask_is_refused_with_the_reason(telea, tmp_path):
     Image.fromarray(np.full((30, 40), 255, np.uint8)).save(path)
     with pytest.raises(InputError, match=r"mask file .*all\.png covers the whole"):
         inpainting.inpaint(telea, image, path)
+
+
+def _disc(size: int, radius: float) -> np.ndarray:
+    yy, xx = np.mgrid[:size, :size]
+    return (yy - size / 2) ** 2 + (xx - size / 2) ** 2 < radius**2
+
+
+def test_a_hole_deeper_than_a_pconv_unet_reaches_gets_its_core_from_a_smaller_run():
+    """The small PConv U-Net fills 32 to 63 px deep (by the stride grid); a disc of radius 120 at
+    its own size would keep a flat grey core. The inference path finds the largest 85 % step at
+    which it reaches every hole pixel and takes the core from there; the full-size fill stays
+    wherever the model reaches, beyond the feather."""
+    import cv2
+
+    from inpainting.inference import _CORE_FEATHER, model_inputs, reach_side, run_model, scale_hole
+
+    torch.manual_seed(0)
+    model = inpainting.create_model("pconv-unet", "small").eval()
+    rgb = np.random.default_rng(0).integers(0, 255, (384, 384, 3), dtype=np.uint8)
+    deep = _disc(384, 120)
+    _, mask = model_inputs(model, rgb, deep)
+    core = model.unreached(mask)[0, 0, :384, :384].bool().numpy()
+    assert core[deep].sum() > 1000 and not core[~deep].any()
+    side = reach_side(model, deep, 384)
+    assert 64 <= side < 384
+    small = scale_hole(deep, (side, side))
+    _, mask = model_inputs(model, np.zeros((side, side, 3), np.uint8), small)
+    assert not model.unreached(mask)[0, 0, :side, :side].bool().numpy()[small].any()
+    bigger = int(side / 0.85) + 1
+    _, mask = model_inputs(model, np.zeros((bigger, bigger, 3), np.uint8), scale_hole(deep, (bigger, bigger)))
+    assert model.unreached(mask)[0, 0, :bigger, :bigger].bool().numpy()[scale_hole(deep, (bigger, bigger))].any()
+
+    full = np.clip(np.round(run_model(model, rgb, deep) * 255), 0, 255).astype(np.uint8)
+    assert (full[core] == 128).all()  # what a single run gives: sigmoid(0) everywhere in the core
+    out = np.asarray(inpainting.inpaint(model, rgb, deep, strategy="auto"))
+    assert choose_strategy(model, deep) == "original"
+    assert (out[core] != 128).any(axis=-1).mean() > 0.5 and out[core].std() > 1.0
+    far = deep & (cv2.distanceTransform((~core).astype(np.uint8), cv2.DIST_L2, 5) > _CORE_FEATHER + 1)
+    np.testing.assert_array_equal(out[far], full[far])
+    np.testing.assert_array_equal(out[~deep], rgb[~deep])
+
+    shallow = np.zeros((384, 384), bool)
+    shallow[:, 162:222] = True  # 30 px from known at most
+    assert reach_side(model, shallow, 384) == 384
+    assert reach_side(inpainting.create_model("opencv-telea"), deep, 384) == 384  # OpenCV reaches any depth
+
+
+@pytest.mark.parametrize("preset", ["small", "celeba"])
+def test_unreached_is_where_the_pconv_unet_gives_a_flat_grey_and_nowhere_else(preset):
+    """The mask path alone predicts the forward pass: exactly sigmoid(0) = 0.5 on every unreached
+    pixel, something else on the reached hole pixels (random weights, random image)."""
+    torch.manual_seed(0)
+    model = inpainting.create_model("pconv-unet", preset).eval()
+    side = max(8 * model.pad_multiple, 256)
+    hole = torch.from_numpy(_disc(side, 0.4 * side)).float()[None, None]
+    image = torch.rand(1, 3, side, side) * (1 - hole)
+    with torch.no_grad():
+        out = model(image, hole)
+    left = model.unreached(hole)[0, 0].bool()
+    reached = hole[0, 0].bool() & ~left
+    assert left.sum() > 100 and reached.sum() > 100
+    assert (left & ~hole[0, 0].bool()).sum() == 0  # only hole pixels can be unreached
+    assert (out[0][:, left] == 0.5).all()
+    assert ((out[0][:, reached] - 0.5).abs().amax(0) > 0).float().mean() > 0.99
+    small_hole = torch.zeros_like(hole)
+    small_hole[..., side // 2 - 4:side // 2 + 4, side // 2 - 4:side // 2 + 4] = 1
+    assert not model.unreached(small_hole).any()

@@ -262,6 +262,33 @@ class PConvUNet(
         grown = ("context.", "refine.")
         return {**{k: v for k, v in own.items() if k.startswith(grown) and k not in state}, **state}
 
+    @torch.no_grad()
+    def unreached(self, mask: torch.Tensor) -> torch.Tensor:
+        """Where the network's running mask is still a hole at its output (B×1×H×W, 1 = unreached)
+        for the hole ``mask`` (B×1×H×W, 1 = hole, sides a multiple of ``pad_multiple``): the mask
+        path of :meth:`forward` alone. There the last partial convolution sees no known input, so
+        the output is sigmoid(0), flat grey (before the refiner, context blocks and edge blend)."""
+        def step(conv: PartialConv2d, hole: torch.Tensor) -> torch.Tensor:
+            count = F.conv2d(1.0 - hole, conv.ones_kernel.float(), stride=conv.stride, padding=conv.padding,
+                             dilation=conv.dilation)
+            return (count <= 0.5).float()
+
+        hole = mask.float()
+        skips = [hole] if self.first_level_downsamples else []
+        for level in self.encoder:
+            for block in level:
+                hole = step(block.conv, hole)
+            skips.append(hole)
+        skips.pop()
+        for level in self.decoder:
+            # a concatenated pixel is known when either input is (PartialConv2d counts over channels)
+            hole = torch.minimum(F.interpolate(hole, scale_factor=2.0, mode="nearest"), skips.pop())
+            for block in level:
+                hole = step(block.conv, hole)
+        if self.head is not None:
+            hole = step(self.head, hole)
+        return hole
+
     def forward(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         check_inputs(image, mask, self.pad_multiple)
         hole = mask = mask.to(image.dtype)
