@@ -64,11 +64,16 @@ def _section(name: str, results: dict, label: str) -> str:
 
 
 def _write_card(folder: Path, section: str) -> None:
+    """Replace the card's evaluation section (from ``MARK`` to the next ``## `` heading) with
+    ``section``, keeping what comes before and after it (e.g. a ``## Discriminator`` section)."""
     card = folder / "README.md"
     text = card.read_text() if card.is_file() else ""
+    after = ""
     if MARK in text:
-        text = text[: text.index(MARK)].rstrip() + "\n"
-    card.write_text(text.rstrip() + "\n\n" + section)
+        text, old = text[: text.index(MARK)].rstrip() + "\n", text[text.index(MARK):]
+        heading = old.find("\n## ", old.index("## Evaluation") + 1)
+        after = old[heading + 1:] if heading >= 0 else ""
+    card.write_text(text.rstrip() + "\n\n" + section + ("\n" + after.rstrip() + "\n" if after else ""))
 
 
 def _write_metadata(folder: Path, results: dict, name: str, set_name: str) -> None:
@@ -323,9 +328,13 @@ def _photo_bar(results: dict, model: str, label: str, first_bucket: int = 1) -> 
 
 
 def _photo_models(res: dict) -> list[str]:
-    """The evaluated shipped checkpoints whose domain is ``photos`` (the general photo models)."""
+    """The evaluated shipped checkpoints whose domain is ``photos`` (the general photo models), less
+    the Places reports' pairs (compared in their own section, on photos/val at 256)."""
+    pairs = {name for a, b, _title, _claim in PLACES_PAIRS for name in (a, b)}
     out = []
     for name in res["models"]:
+        if name in pairs:
+            continue
         path = CHECKPOINTS / name / "config.json"
         if path.is_file() and json.loads(path.read_text()).get("inpainting_hub", {}).get("domain") == "photos":
             out.append(name)

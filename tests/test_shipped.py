@@ -125,3 +125,16 @@ def test_a_shipped_discriminator_fits_the_texture_recipe_and_is_loaded_by_init_f
     assert file.stat().st_size < SIZE_AIM
     from inpainting.loading import local_model_folder
     assert local_model_folder("pconv-unet-photos") == folder
+
+
+def test_rewriting_a_cards_evaluation_keeps_the_sections_around_it(tmp_path):
+    from scripts.publish_results import MARK, _write_card
+
+    card = tmp_path / "README.md"
+    card.write_text(f"# model\n\nintro\n\n{MARK}\n## Evaluation\n\nold table\n\n### SSIM\n\nold\n\n## Discriminator\n\ncritic\n")
+    _write_card(tmp_path, f"{MARK}\n## Evaluation\n\nnew table\n")
+    text = card.read_text()
+    assert "old" not in text and "new table" in text
+    assert text.index("intro") < text.index("new table") < text.index("## Discriminator") < text.index("critic")
+    _write_card(tmp_path, f"{MARK}\n## Evaluation\n\nnewer\n")  # again: still one evaluation, one critic
+    assert card.read_text().count("## Evaluation") == 1 and card.read_text().count("critic") == 1
