@@ -109,7 +109,9 @@ def predict(model, rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
     if core is None or not core.any():
         return pred
     h, w = hole.shape
-    side = reach_side(model, hole, max(h, w))
+    if max(h, w) <= _MIN_REACH_SIDE:
+        return pred  # no smaller run to take the core from
+    side = reach_side(model, hole, max(_MIN_REACH_SIDE, int(max(h, w) * 0.85)))  # this size is known short
     small_rgb, small_hole = _scaled(rgb, hole, side)
     coarse = _resize(_to_uint8(run_model(model, small_rgb, small_hole)), (w, h))
     outside = cv2.distanceTransform((~core).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
