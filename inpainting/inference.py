@@ -21,6 +21,9 @@ a partial-convolution U-Net leaves the pixels beyond its receptive field flat gr
 cannot reach from a second, smaller run where it reaches every pixel (:func:`reach_side`), blended over
 a few pixels into the first run's fill (:func:`predict`); every strategy goes through it.
 
+Colour: a photo whose known pixels are all grey (a black-and-white photo saved as RGB) gets a grey fill
+(:func:`keep_grey`); a learned model trained on colour photos would otherwise tint it.
+
 Whatever the strategy, the hole's pixels are cleared before any resizing and a pixel at any
 scale is a hole when any full-size hole pixel falls in it (:func:`scale_hole`), so no result
 depends on what was under the hole.
@@ -39,13 +42,15 @@ from PIL import Image
 
 from inpainting.io import ImageLike, InputError, load_image, load_mask
 
-__all__ = ["STRATEGIES", "DEFAULT_MAX_PIXELS", "inpaint", "run_model", "plan_crops", "choose_strategy", "reach_side", "predict"]
+__all__ = ["STRATEGIES", "DEFAULT_MAX_PIXELS", "inpaint", "run_model", "plan_crops", "choose_strategy", "reach_side", "predict",
+           "keep_grey"]
 
 STRATEGIES = ("auto", "original", "resize", "crop")
 DEFAULT_MAX_PIXELS = 36_000_000  # e.g. 6000×6000; larger inputs are refused before any allocation
 _CLASSICAL_LIMIT = 1024
 _MIN_REACH_SIDE = 64  # reach_side never shrinks below this
 _CORE_FEATHER = 8  # pixels over which predict blends the smaller run's core into the fill
+_GREY_TOLERANCE = 2  # a known pixel is grey when its R, G and B differ by at most this (8-bit levels)
 
 
 def work_limit(model) -> int | None:
@@ -117,6 +122,20 @@ def predict(model, rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
     outside = cv2.distanceTransform((~core).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
     weight = np.clip(1.0 - outside / _CORE_FEATHER, 0.0, 1.0)[..., None]
     return np.clip(np.round(weight * coarse + (1.0 - weight) * pred), 0, 255).astype(np.uint8)
+
+
+def keep_grey(filled: np.ndarray, rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """``filled`` (H×W×3 uint8) with its hole pixels turned grey when every known pixel of ``rgb`` is
+    grey (R, G and B within ``_GREY_TOLERANCE`` levels): a black-and-white photo keeps no colour in its
+    fill. The grey is the fill's own luma (ITU-R 601, as PIL's ``convert("L")``, the conversion an
+    ``L`` input goes through anyway). A photo with any coloured known pixel is returned as it is."""
+    known = rgb[~hole]
+    if not known.size or int((known.max(axis=1).astype(np.int16) - known.min(axis=1)).max()) > _GREY_TOLERANCE:
+        return filled
+    luma = np.asarray(Image.fromarray(filled).convert("L"))
+    out = filled.copy()
+    out[hole] = luma[hole][:, None]
+    return out
 
 
 def model_inputs(model, rgb: np.ndarray, hole: np.ndarray, *, batch: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
@@ -327,4 +346,4 @@ def inpaint(
             crop_hole = hole[box.top:box.bottom, box.left:box.right]
             long_side = min(max(crop_hole.shape), limit)
             filled[box.top:box.bottom, box.left:box.right] = _run_resized(model, crop_rgb, crop_hole, long_side)
-    return loaded.to_mode(filled, hole)
+    return loaded.to_mode(keep_grey(filled, loaded.rgb, hole), hole)

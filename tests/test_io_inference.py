@@ -364,3 +364,44 @@ def test_unreached_is_where_the_pconv_unet_gives_a_flat_grey_and_nowhere_else(pr
     small_hole = torch.zeros_like(hole)
     small_hole[..., side // 2 - 4:side // 2 + 4, side // 2 - 4:side // 2 + 4] = 1
     assert not model.unreached(small_hole).any()
+
+
+def test_a_black_and_white_photo_gets_a_grey_fill_and_a_colour_photo_keeps_its_colours(photo):
+    """A learned model trained on colour photos tints a black-and-white photo's hole; the inference
+    path turns the fill of a photo whose known pixels are all grey into its own luma (as an L input
+    gets), and leaves the fill of a photo with any colour alone."""
+    from inpainting.inference import predict
+
+    torch.manual_seed(0)
+    model = inpainting.create_model("pconv-unet", "tiny").eval()
+    grey = np.repeat(np.asarray(Image.fromarray(photo).convert("L"))[..., None], 3, axis=-1)
+    hole = stroke_mask(*grey.shape[:2]) > 0
+    cleared = grey.copy()
+    cleared[hole] = 0
+    tinted = predict(model, cleared, hole)  # the model's own fill, before the rule
+    assert (tinted[hole].max(axis=1).astype(int) - tinted[hole].min(axis=1)).max() > 10  # it is coloured
+
+    out = np.asarray(inpainting.inpaint(model, grey, hole, strategy="original"))
+    assert (out[hole] == out[hole][:, :1]).all()  # R = G = B in the hole
+    np.testing.assert_array_equal(out[hole][:, 0], np.asarray(Image.fromarray(tinted).convert("L"))[hole])
+    np.testing.assert_array_equal(out[~hole], grey[~hole])
+
+    coloured = grey.copy()
+    coloured[0, 0] = (200, 40, 40)  # one known colour pixel: a colour photo
+    out = np.asarray(inpainting.inpaint(model, coloured, hole, strategy="original"))
+    np.testing.assert_array_equal(out[hole], predict(model, np.where(hole[..., None], 0, coloured).astype(np.uint8), hole)[hole])
+
+
+@pytest.mark.parametrize("spread, grey", [(0, True), (2, True), (3, False)])
+def test_keep_grey_tolerates_two_levels_of_channel_spread(spread, grey):
+    from inpainting.inference import keep_grey
+
+    rgb = np.full((8, 8, 3), 100, np.uint8)
+    rgb[..., 2] += spread
+    hole = np.zeros((8, 8), bool)
+    hole[2:5, 2:5] = True
+    filled = rgb.copy()
+    filled[hole] = (250, 10, 10)
+    out = keep_grey(filled, rgb, hole)
+    assert ((out[hole] == out[hole][:, :1]).all()) == grey
+    np.testing.assert_array_equal(out[~hole], rgb[~hole])

@@ -681,5 +681,18 @@ register_recipe(RECIPES["photos-pconv-texture-energy"].derive(
           "hole give the fill its finest detail and break the grid. Losses, weights and critic are "
           "photos-pconv-texture-energy's, so the refiner is the one change"))
 
+register_recipe(RECIPES["photos-pconv-texture"].derive(
+    "photos-pconv-refine",
+    "photos-pconv-texture (the shipped model's own stage) with the full-resolution refiner (32 channels) grown onto "
+    "the small PConv U-Net's output",
+    model_options={"refine_channels": 32},
+    notes="continues a photos-pconv-texture model and its critic (--init-from checkpoints/pconv-unet-photos): the "
+          "refiner starts as the identity (zero last convolution, PConvUNet.adapt_state_dict). Stage 13 "
+          "(photos-pconv-texture-refine) grew the refiner under stage 11's detail-energy term, so its SSIM cost "
+          "could be the term's or the refiner's (docs/measurements/15). Here the losses, weights and critic are "
+          "the shipped stage's, so the refiner is the one change: the hypothesis is that full-resolution layers "
+          "that see the known pixels beside a thin stroke continue them as Navier-Stokes does, the bucket where "
+          "the general model ties it on SSIM (measured: docs/measurements/17-refiner-shipped-loss.md)"))
+
 # The shipped checkpoints' recipes (one per checkpoint and stage) derive from the ones above.
 import train.shipped  # noqa: E402,F401  (registers them)
