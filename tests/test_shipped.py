@@ -138,3 +138,25 @@ def test_rewriting_a_cards_evaluation_keeps_the_sections_around_it(tmp_path):
     assert text.index("intro") < text.index("new table") < text.index("## Discriminator") < text.index("critic")
     _write_card(tmp_path, f"{MARK}\n## Evaluation\n\nnewer\n")  # again: still one evaluation, one critic
     assert card.read_text().count("## Evaluation") == 1 and card.read_text().count("critic") == 1
+
+
+def test_each_checkpoint_fills_with_the_options_and_limits_its_shipped_run_records():
+    """A shipped run's weightless inference options (edge_blend), max_side and rank are in the shipped
+    config.json, and the loaded model uses them: changing a recipe without its checkpoint, or the
+    reverse, fails here."""
+    from train.shipped import shipped_recipes
+
+    last = {}  # a checkpoint's last stage in the chain decides what it ships with
+    for recipe in shipped_recipes():
+        if recipe.shipped.ship:
+            last[recipe.shipped.checkpoint] = recipe.shipped
+    assert "pconv-unet-photos" in last and last["pconv-unet-photos"].inference_options == {"edge_blend": 2.0}
+    for name, run in last.items():
+        config = json.loads((ROOT / "checkpoints" / name / "config.json").read_text())
+        model = inpainting.load_model(name, device="cpu")
+        for key, value in (run.inference_options or {}).items():
+            assert config[key] == value and getattr(model, key) == value, (name, key)
+        assert getattr(model, "edge_blend", 0.0) == (run.inference_options or {}).get("edge_blend", 0.0), name
+        for key in ("max_side", "rank"):
+            if getattr(run, key) is not None:
+                assert config["inpainting_hub"][key] == getattr(run, key), (name, key)

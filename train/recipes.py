@@ -692,7 +692,7 @@ register_recipe(RECIPES["photos-pconv-texture"].derive(
           "could be the term's or the refiner's (docs/measurements/15). Here the losses, weights and critic are "
           "the shipped stage's, so the refiner is the one change: the hypothesis is that full-resolution layers "
           "that see the known pixels beside a thin stroke continue them as Navier-Stokes does, the bucket where "
-          "the general model ties it on SSIM (measured: docs/measurements/17-refiner-shipped-loss.md)"))
+          "the general model ties it on SSIM (measured: docs/measurements/17-shipped-edge-blend.md)"))
 
 # The shipped checkpoints' recipes (one per checkpoint and stage) derive from the ones above.
 import train.shipped  # noqa: E402,F401  (registers them)
