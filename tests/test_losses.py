@@ -115,18 +115,56 @@ def test_band_energy_penalises_missing_detail_not_where_the_detail_is():
     assert torch.allclose(L.band_energy(outside, target, mask), L.band_energy(mild, target, mask))
     noise = target + 0.05 * torch.randn(target.shape, generator=torch.Generator().manual_seed(1))
     assert L.band_energy(noise, target, mask, levels=(2,)) < 0.5 * L.band_energy(noise, target, mask, levels=(0,))
-    # Differentiable in the hole only, the same under bf16 autocast, zero for a batch without holes.
+
+
+def test_local_band_energy_asks_for_detail_where_the_truth_has_it():
+    """Half textured, half flat: a fill with the same detail on the wrong half has the truth's energy
+    overall (the global term hardly sees it) but the wrong energy in every neighbourhood."""
+    size = 128
+    texture = _textured(size, seed=3)
+    flat = torch.full_like(texture, 0.5)
+    left = torch.zeros(1, 1, size, size)
+    left[..., : size // 2] = 1
+    target = left * texture + (1 - left) * flat
+    swapped = (1 - left) * texture.flip(-1) + left * flat  # the texture moved to the flat half
+    mask = torch.zeros(1, 1, size, size)
+    mask[:, :, 16:112, 8:120] = 1
+    assert L.local_band_energy(target, target, mask) < 1e-6
+    assert L.band_energy(swapped, target, mask) < 0.25 * L.local_band_energy(swapped, target, mask)
+    # blur is penalised too, more the heavier it is; misplaced detail costs more than a mild blur
+    blur = lambda x, k: torch.nn.functional.avg_pool2d(x, k, 1, k // 2, count_include_pad=False)  # noqa: E731
+    mild, heavy = blur(target, 5), blur(target, 9)
+    assert 0.05 < L.local_band_energy(mild, target, mask) < L.local_band_energy(heavy, target, mask)
+    assert L.local_band_energy(mild, target, mask) < L.local_band_energy(swapped, target, mask)
+    outside = mild.clone()
+    outside[:, :, :8] = 5.0  # known pixels are composited away
+    assert torch.allclose(L.local_band_energy(outside, target, mask), L.local_band_energy(mild, target, mask))
+    with pytest.raises(ValueError, match="window"):
+        L.local_band_energy(mild, target, mask, window=1)
+
+
+@pytest.mark.parametrize("term", [L.band_energy, L.local_band_energy], ids=lambda f: f.__name__)
+def test_detail_energy_terms_train_the_hole_only_per_image(term):
+    """Both detail-energy terms: differentiable in the hole only, the same under bf16 autocast, per image
+    (an image without a hole neither adds nor dilutes), 0 for a batch without holes, levels checked."""
+    target = _textured()
+    mask = torch.zeros(1, 1, 64, 64)
+    mask[:, :, 16:48, 16:48] = 1
+    mild = torch.nn.functional.avg_pool2d(target, 5, 1, 2, count_include_pad=False)
     fill = mild.clone().requires_grad_(True)
-    L.band_energy(fill, target, mask).backward()
+    term(fill, target, mask).backward()
     assert fill.grad[mask.expand_as(fill) == 1].abs().sum() > 0
     assert fill.grad[mask.expand_as(fill) == 0].abs().sum() == 0
-    full = L.band_energy(mild, target, mask)
+    full = term(mild, target, mask)
+    assert full > 0.05
     with torch.autocast("cpu", dtype=torch.bfloat16):
-        assert torch.allclose(L.band_energy(mild, target, mask), full)
-    assert L.band_energy(mild, target, torch.zeros_like(mask)) == 0
+        assert torch.allclose(term(mild, target, mask), full)
+    pair = torch.cat([mild, mild]), torch.cat([target, target])
+    assert torch.allclose(term(*pair, torch.cat([mask, torch.zeros_like(mask)])), full)
+    assert term(mild, target, torch.zeros_like(mask)) == 0
     for bad in ((), (-1,), (1.5,)):
         with pytest.raises(ValueError, match="level"):
-            L.band_energy(mild, target, mask, levels=bad)
+            term(mild, target, mask, levels=bad)
 
 
 def test_total_variation_is_zero_for_flat_composite_and_sees_only_the_dilated_hole():

@@ -43,6 +43,8 @@ __all__ = [
     "masked_l1",
     "l1_valid",
     "l1_hole",
+    "band_energy",
+    "local_band_energy",
     "total_variation",
     "ssim_loss",
     "perceptual_loss",
@@ -159,10 +161,23 @@ def band_energy(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, *,
     that missing energy, not wrong structure, is its realism deficit against Navier-Stokes. This term
     asks for the right *amount* of detail without asking where it goes (the pixel terms and the critic
     decide that). 0 when the composite's band energy equals the target's; scale-free (a ratio)."""
+    def ratio(fill: torch.Tensor, truth: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
+        count = hole.flatten(1).sum(1).clamp_min(1)[:, None]  # B×1
+        rms = [((b**2 * hole).flatten(2).sum(2) / count + 1e-12).sqrt() for b in (fill, truth)]  # B×C
+        return (torch.log(rms[0] + floor) - torch.log(rms[1] + floor)).abs().mean(1)  # B
+
+    return _per_level("band_energy", pred, target, mask, levels, ratio)
+
+
+def _per_level(name: str, pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, levels: tuple[int, ...],
+               ratio: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]) -> torch.Tensor:
+    """The frame of the detail-energy terms: check ``levels``, build the Laplacian bands of the composite
+    and of the truth in float32 and the hole max-pooled per level, and average ``ratio(fill_band,
+    truth_band, hole)`` (one value per image) over the images that have a hole and over ``levels``."""
     if not levels:
-        raise ValueError("band_energy needs at least one pyramid level, e.g. levels=(1, 2)")
+        raise ValueError(f"{name} needs at least one pyramid level, e.g. levels=(1, 2)")
     if any(int(k) != k or k < 0 for k in levels):
-        raise ValueError(f"band_energy levels must be integers >= 0 (0 = full resolution), got {levels!r}")
+        raise ValueError(f"{name} levels must be integers >= 0 (0 = full resolution), got {levels!r}")
     with torch.autocast(pred.device.type, enabled=False):
         comp = composite(pred.float(), target.float(), mask.float())
         depth = max(levels) + 1
@@ -178,11 +193,38 @@ def band_energy(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, *,
         total = pred.new_zeros((), dtype=torch.float32)
         for k in levels:
             h = holes[k][:, :, : fill_bands[k].shape[2], : fill_bands[k].shape[3]]
-            count = h.flatten(1).sum(1).clamp_min(1)[:, None]  # B×1
-            rms = [((b**2 * h).flatten(2).sum(2) / count + 1e-12).sqrt() for b in (fill_bands[k], truth_bands[k])]
-            ratio = (torch.log(rms[0] + floor) - torch.log(rms[1] + floor)).abs().mean(1)  # B
-            total = total + (ratio * has_hole).sum() / has_hole.sum()
+            total = total + (ratio(fill_bands[k], truth_bands[k], h) * has_hole).sum() / has_hole.sum()
         return total / len(levels)
+
+
+def local_band_energy(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, *,
+                      levels: tuple[int, ...] = (1, 2), window: int = 8, floor: float = 1 / 255) -> torch.Tensor:
+    """:func:`band_energy` per neighbourhood: the band RMS of the composite and of the truth over each
+    ``window``×``window`` neighbourhood of a Laplacian level (stride ``window // 2``, at that level's
+    resolution: 16 and 32 px of the photo at 1/2 and 1/4 for the default 8), their
+    ``|log(rms_fill + floor) - log(rms_truth + floor)|`` averaged over channels, then over the
+    neighbourhoods weighted by their share of hole pixels, per image; averaged over the images that
+    have a hole and over ``levels``.
+
+    The global term asks for the truth's *amount* of detail anywhere in the hole, and the fill can pay
+    it with texture in the wrong place: a grid over a flat wall or sky, where SSIM counts every bit of
+    it (docs/measurements/13-band-energy.md, 15). Matched per neighbourhood, detail is asked for where
+    the photo has it (foliage, gravel) and penalised where it has none; SSIM costs little in the first
+    place (a textured window's SSIM is low for any fill whose detail is not the truth's) and much in
+    the second. 0 when each neighbourhood's band energy equals the truth's; scale-free."""
+    if int(window) != window or window < 2:
+        raise ValueError(f"local_band_energy window must be an integer >= 2 pixels, got {window!r}")
+    window = int(window)
+    pool = lambda x: F.avg_pool2d(x, window, stride=window // 2, padding=window // 2,  # noqa: E731
+                                  count_include_pad=False)
+
+    def ratio(fill: torch.Tensor, truth: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
+        share = pool(hole)  # B×1×h×w: each neighbourhood's share of hole pixels
+        rms = [(pool(b**2) + 1e-12).sqrt() for b in (fill, truth)]  # B×C×h×w
+        local = (torch.log(rms[0] + floor) - torch.log(rms[1] + floor)).abs().mean(1, keepdim=True)
+        return (local * share).flatten(1).sum(1) / share.flatten(1).sum(1).clamp_min(1e-6)  # B
+
+    return _per_level("local_band_energy", pred, target, mask, levels, ratio)
 
 
 def total_variation(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -333,6 +375,7 @@ LOSSES: dict[str, LossInfo] = {
     "l1_hole": LossInfo(l1_hole),
     "l1_hole_coarse": LossInfo(l1_hole_coarse),
     "band_energy": LossInfo(band_energy),
+    "local_band_energy": LossInfo(local_band_energy),
     "tv": LossInfo(total_variation),
     "ssim": LossInfo(ssim_loss),
     "perceptual": LossInfo(perceptual_loss, needs_vgg=True),

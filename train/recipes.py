@@ -694,5 +694,18 @@ register_recipe(RECIPES["photos-pconv-texture"].derive(
           "that see the known pixels beside a thin stroke continue them as Navier-Stokes does, the bucket where "
           "the general model ties it on SSIM (measured: docs/measurements/17-shipped-edge-blend.md)"))
 
+register_recipe(RECIPES["photos-pconv-texture-energy"].derive(
+    "photos-pconv-texture-local-energy",
+    "photos-pconv-texture-energy with the detail energy matched per neighbourhood (local_band_energy: 16 / 32 px "
+    "windows at 1/2 / 1/4 resolution) instead of over the whole hole",
+    losses=RECIPES["photos-pconv-texture"].losses + (LossTerm("local_band_energy", 0.08),),
+    notes="continues a photos-pconv-texture model and its critic (--init-from checkpoints/pconv-unet-photos). Stage 11 "
+          "(photos-pconv-texture-energy) matched the hole's detail energy as a whole and bought the realism score "
+          "with SSIM: with the edge blend it beat Navier-Stokes on realism on both sets but lost SSIM in the largest "
+          "NVIDIA bucket at native size, and part of its energy was a grid over flat regions "
+          "(docs/measurements/13, 15). The hypothesis: asked per neighbourhood, the detail goes where the photo has "
+          "texture (where SSIM is low for any fill) and not over flat walls and sky (where SSIM counts it). Weight, "
+          "levels, losses and critic are stage 11's, so the neighbourhood is the one change"))
+
 # The shipped checkpoints' recipes (one per checkpoint and stage) derive from the ones above.
 import train.shipped  # noqa: E402,F401  (registers them)
