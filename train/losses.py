@@ -211,7 +211,11 @@ def local_band_energy(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tens
     it (docs/measurements/13-band-energy.md, 15). Matched per neighbourhood, detail is asked for where
     the photo has it (foliage, gravel) and penalised where it has none; SSIM costs little in the first
     place (a textured window's SSIM is low for any fill whose detail is not the truth's) and much in
-    the second. 0 when each neighbourhood's band energy equals the truth's; scale-free."""
+    the second. 0 when each neighbourhood's band energy equals the truth's; scale-free.
+
+    Measured (stage 15, docs/measurements/18-local-band-energy.md): the hypothesis failed. Trained as
+    stage 11 was, with this term in place of :func:`band_energy`, the fill was less realistic and lost
+    more SSIM on both protocol sets; the generator added its own grid where detail was asked for."""
     if int(window) != window or window < 2:
         raise ValueError(f"local_band_energy window must be an integer >= 2 pixels, got {window!r}")
     window = int(window)

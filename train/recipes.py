@@ -705,7 +705,8 @@ register_recipe(RECIPES["photos-pconv-texture-energy"].derive(
           "NVIDIA bucket at native size, and part of its energy was a grid over flat regions "
           "(docs/measurements/13, 15). The hypothesis: asked per neighbourhood, the detail goes where the photo has "
           "texture (where SSIM is low for any fill) and not over flat walls and sky (where SSIM counts it). Weight, "
-          "levels, losses and critic are stage 11's, so the neighbourhood is the one change"))
+          "levels, losses and critic are stage 11's, so the neighbourhood is the one change (measured, rejected: "
+          "docs/measurements/18-local-band-energy.md)"))
 
 # The shipped checkpoints' recipes (one per checkpoint and stage) derive from the ones above.
 import train.shipped  # noqa: E402,F401  (registers them)
