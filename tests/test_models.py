@@ -322,6 +322,56 @@ def test_pconv_refiner_grows_onto_a_trained_network_as_the_identity_then_works_a
         inpainting.create_model("pconv-unet", "tiny", refine_channels=-1)
 
 
+def _random_batch_norm(model, seed):
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, torch.nn.BatchNorm2d):
+                module.running_mean.normal_(generator=g)
+                module.running_var.uniform_(0.5, 2.0, generator=g)
+                module.weight.normal_(generator=g)
+                module.bias.normal_(generator=g)
+
+
+@pytest.mark.parametrize("options, wide", [
+    ({"first_level_downsamples": False, "convs_per_level": 2}, [8, 16, 16]),  # every join widened alike
+    ({}, [8, 16, 16]),  # the output layer joins the widened first level with the 3-channel photo
+])
+def test_pconv_widened_copies_channels_and_computes_what_the_narrow_network_computes(tmp_path, options, wide):
+    """Net2Net widening: more channels per level, the same fill where every layer's joined inputs are
+    widened by one factor (no hole: everywhere), only a small difference along the hole's edge where a
+    level joins the 3-channel photo; the same in training mode (batch statistics); a trainable,
+    saveable network with the new config; narrower or unsupported networks refused clearly."""
+    narrow = tiny("pconv-unet", seed=5, channels=[4, 8, 8], kernel_sizes=[3, 3, 3], **options).eval()
+    _random_batch_norm(narrow, 6)
+    widened = narrow.widened(wide, seed=1)
+    assert widened.config["channels"] == wide and not widened.training
+    assert sum(p.numel() for p in widened.parameters()) > 2 * sum(p.numel() for p in narrow.parameters())
+    image, mask = torch.rand(2, 3, 32, 32, generator=torch.Generator().manual_seed(0)), torch.zeros(2, 1, 32, 32)
+    mask[..., 8:20, 10:24] = 1
+    with torch.no_grad():
+        assert torch.allclose(widened(image, mask * 0), narrow(image, mask * 0), atol=1e-5)
+        gap = (widened(image, mask) - narrow(image, mask)).abs()
+        if options:
+            assert gap.amax() < 1e-5
+        else:
+            assert 1e-5 < gap.amax() and gap.mean() < 0.01
+        # train mode: batch statistics of copied channels are the copies' statistics
+        assert torch.allclose(narrow.train()(image, mask * 0), widened.train()(image, mask * 0), atol=1e-4)
+    widened(image, mask).mean().backward()
+    grads = [p.grad for p in widened.parameters()]
+    assert all(g is not None for g in grads) and any(g.abs().sum() > 0 for g in grads)
+    widened.save_pretrained(tmp_path / "wide")
+    loaded = inpainting.load_model(str(tmp_path / "wide"), device="cpu")
+    assert loaded.config["channels"] == wide
+    with pytest.raises(ValueError, match=r"each at least the current width \[4, 8, 8\], got \[4, 4, 8\]"):
+        narrow.widened([4, 4, 8])
+    with pytest.raises(ValueError, match="3 levels"):
+        narrow.widened([8, 16])
+    with pytest.raises(ValueError, match="norm='region'"):
+        tiny("pconv-unet", norm="region").widened([8, 16])
+
+
 def test_pconv_edge_blend_takes_navier_stokes_at_the_hole_edge_and_the_learned_fill_inside(tmp_path):
     """edge_blend=w: hole pixels at distance d from the known ones are clip((d - 0.5) / w, 0, 1)
     learned, the rest OpenCV NS; known pixels and the deep interior keep their sources; gradients
@@ -386,3 +436,20 @@ def test_pconv_context_blocks_start_as_the_identity_and_see_the_whole_image():
         grown.load_state_dict(grown.adapt_state_dict(broken))
     with pytest.raises(ValueError, match=r"context_levels must be decoder levels \[0, 1\].*got \[2\]"):
         inpainting.create_model("pconv-unet", "tiny", channels=[4, 8, 8], kernel_sizes=[3, 3, 3], context_levels=[2])
+
+
+def test_widen_script_writes_a_folder_training_continues_from(tmp_path, capsys):
+    """scripts/widen_pconv.py: the widened model and the critic beside it; bad input is a clear error."""
+    from scripts.widen_pconv import main
+
+    narrow = tiny("pconv-unet", seed=2, channels=[4, 8, 8], kernel_sizes=[3, 3, 3])
+    narrow.save_pretrained(tmp_path / "narrow")
+    (tmp_path / "narrow" / "discriminator.safetensors").write_bytes(b"critic")
+    assert main([str(tmp_path / "narrow"), "--channels", "4,12,12", "--out", str(tmp_path / "wide")]) == 0
+    assert "[4, 8, 8] -> [4, 12, 12]" in capsys.readouterr().out
+    assert inpainting.load_model(str(tmp_path / "wide"), device="cpu").config["channels"] == [4, 12, 12]
+    assert (tmp_path / "wide" / "discriminator.safetensors").read_bytes() == b"critic"
+    assert main([str(tmp_path / "narrow"), "--channels", "4,4,8", "--out", str(tmp_path / "bad")]) == 2
+    assert "at least the current width" in capsys.readouterr().err
+    assert main(["opencv-ns", "--channels", "4,12,12", "--out", str(tmp_path / "bad")]) == 2
+    assert "not a pconv-unet" in capsys.readouterr().err

@@ -21,7 +21,8 @@ from inpainting import registry
 from inpainting.hub import InpaintingModel
 from train import cli, push
 from train.data import (IMAGE_EXTENSIONS, DataError, EpochSampler, ImageFolderDataset, InpaintingDataset, MaskSpec,
-                        MultiScaleRandomCrop, build_mask_sampler, open_source)
+                        MultiScaleRandomCrop, build_mask_sampler, open_source,
+                        MixedSource, describe_source)
 from train.losses import MissingWeightsError, ssim_loss
 from train.recipes import ADVERSARIAL, AdversarialSpec, LossTerm, OptimizerSpec, Phase, Recipe, get_recipe, list_recipes
 from train.trainer import (DISCRIMINATOR_FILE, CheckpointError, TrainOptions, Trainer, load_checkpoint, phase_bounds,
@@ -128,6 +129,39 @@ def test_bad_data_paths_give_clear_errors(tmp_path):
     with pytest.raises(DataError, match="cifar10"):
         open_source(f"cifar10:{tmp_path / 'nothing'}")
     assert ".png" in IMAGE_EXTENSIONS
+
+
+def test_mixed_source_repeats_a_small_set_and_says_what_it_holds(tmp_path):
+    big = _write_images(tmp_path / "big", 5)
+    small = tmp_path / "small"
+    small.mkdir()
+    Image.new("RGB", (40, 24), (200, 10, 10)).save(small / "wide.png")
+    Image.new("RGB", (24, 40), (10, 200, 10)).save(small / "tall.png")
+    mixed = open_source(f"{big},{small}@3")
+    assert isinstance(mixed, MixedSource) and len(mixed) == 5 + 2 * 3
+    # the big set's images first, then the small set's three times over, in file order
+    assert [mixed[i].size for i in range(5, 11)] == [(24, 40), (40, 24)] * 3
+    assert mixed[0].tobytes() == ImageFolderDataset(big)[0].tobytes()
+    with pytest.raises(IndexError):
+        mixed[11]
+    assert repr(mixed).endswith("small (2 images x3)")
+    assert describe_source(f"{big},{small}@3").endswith("/big + " + f"{tmp_path.name}/small x3")
+    # one source repeated is a mix too; a folder whose name holds a comma or @ is still one folder
+    assert len(open_source(f"{small}@4")) == 8
+    odd = tmp_path / "a,b@2"
+    odd.mkdir()
+    Image.new("RGB", (8, 8)).save(odd / "x.png")
+    assert isinstance(open_source(odd), ImageFolderDataset) and describe_source(odd).endswith("/a,b@2")
+
+
+@pytest.mark.parametrize("spec, message", [("{small}@0", "bad repeat '0'"), ("{small}@two", "bad repeat 'two'"),
+                                           ("{small},,{small}", "empty data source"),
+                                           ("{small},{missing}@2", "does not exist")])
+def test_mixed_source_rejects_bad_specs_clearly(tmp_path, spec, message):
+    (tmp_path / "small").mkdir()
+    Image.new("RGB", (8, 8)).save(tmp_path / "small" / "x.png")
+    with pytest.raises(DataError, match=message):
+        open_source(spec.format(small=tmp_path / "small", missing=tmp_path / "missing"))
 
 
 def test_cli_reports_bad_data_and_unknown_recipe(tmp_path, capsys, tiny_family):

@@ -42,7 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--list-recipes", action="store_true", help="describe every recipe and exit")
     parser.add_argument("--recipe", help="recipe name (see --list-recipes)")
     parser.add_argument("--data", help="folder of images (recursive) or cifar10:ROOT, celeba:ROOT, places365:ROOT "
-                                       "(a shipped checkpoint's recipe: its folder under --data-root)")
+                                       "(a shipped checkpoint's recipe: its folder under --data-root); several "
+                                       "sources joined by commas, each drawn REPEAT times per epoch with @REPEAT: "
+                                       "photos/train,scenes/train@20")
     parser.add_argument("--val-data", help="validation images (default: a fixed subset of the training images)")
     parser.add_argument("--data-root", default=os.environ.get("INPAINTING_DATA", "../shared/data"),
                         help="where a shipped checkpoint's recipe finds its data (env INPAINTING_DATA)")

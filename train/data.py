@@ -2,7 +2,9 @@
 
 * Sources: any folder of images (searched recursively, :class:`ImageFolderDataset`), or
   torchvision's CIFAR10 / CelebA / Places365 on disk written ``cifar10:ROOT``, ``celeba:ROOT``,
-  ``places365:ROOT`` (``download=True`` fetches them for users with internet), see :func:`open_source`.
+  ``places365:ROOT`` (``download=True`` fetches them for users with internet), see :func:`open_source`;
+  several joined by commas, a small one drawn several times per epoch (``photos/train,scenes/train@20``,
+  :class:`MixedSource`).
 * Crops: :class:`MultiScaleRandomCrop` takes random crops at several scales from large photos and
   resizes them to the working size; small images are resized up first.
 * Augmentations: torchvision ``transforms.v2``, named in :data:`AUGMENTATIONS`.
@@ -43,6 +45,7 @@ __all__ = [
     "InpaintingDataset",
     "EpochSampler",
     "open_source",
+    "MixedSource",
     "describe_source",
     "build_augmentation",
     "build_mask_sampler",
@@ -138,14 +141,73 @@ TORCHVISION_SOURCES: dict[str, Callable[[str, bool, bool], Dataset]] = {
 
 def describe_source(spec: str) -> str:
     """A short label for a data source: its last two path parts (``photos/train``), or the spec."""
-    parts = Path(str(spec).rstrip("/")).parts
-    return "/".join(parts[-2:]) if len(parts) >= 2 else str(spec)
+    text = str(spec)
+    if ("," in text or "@" in text) and not Path(text).exists():
+        return " + ".join(describe_source(part) + (f" x{repeat}" if repeat > 1 else "") for part, repeat in _split_mix(text))
+    parts = Path(text.rstrip("/")).parts
+    return "/".join(parts[-2:]) if len(parts) >= 2 else text
+
+
+class MixedSource(Dataset):
+    """Several image sources as one, each repeated a whole number of times per epoch: a small set
+    (162 scene photos at their own size) drawn as often as a share of a large one (9,000 photos at
+    256 px) without copying files. Index order: the first source's images ``repeat`` times, then the
+    next source's.
+
+    Args:
+        parts: ``(dataset, repeat, label)`` triples, ``repeat >= 1``.
+    """
+
+    def __init__(self, parts: list[tuple[Dataset, int, str]]):
+        if not parts:
+            raise DataError("a mixed data source needs at least one part")
+        self.parts = [(dataset, int(repeat), label) for dataset, repeat, label in parts]
+        self.ends = np.cumsum([len(dataset) * repeat for dataset, repeat, _ in self.parts]).tolist()
+
+    def __len__(self) -> int:
+        return int(self.ends[-1])
+
+    def __getitem__(self, index: int) -> Image.Image:
+        if not 0 <= index < len(self):
+            raise IndexError(f"index {index} out of range for {len(self)} images")
+        part = int(np.searchsorted(self.ends, index, side="right"))
+        start = self.ends[part - 1] if part else 0
+        dataset = self.parts[part][0]
+        return dataset[(index - start) % len(dataset)]
+
+    def __repr__(self) -> str:
+        return " + ".join(f"{label} ({len(dataset)} images{f' x{repeat}' if repeat > 1 else ''})"
+                          for dataset, repeat, label in self.parts)
+
+
+def _split_mix(text: str) -> list[tuple[str, int]]:
+    """``"A,B@20"`` -> ``[("A", 1), ("B", 20)]``; a clear error for a bad repeat."""
+    parts = []
+    for item in text.split(","):
+        spec, sep, count = item.strip().rpartition("@") if "@" in item else (item.strip(), "", "")
+        if not spec:
+            raise DataError(f"empty data source in {text!r}: write SOURCE[@REPEAT],SOURCE[@REPEAT],...")
+        if sep:
+            if not count.isdigit() or int(count) < 1:
+                raise DataError(f"bad repeat {count!r} in data source {item.strip()!r}: REPEAT after '@' is a whole "
+                                f"number >= 1 (how many times the source's images are drawn per epoch)")
+        parts.append((spec, int(count) if sep else 1))
+    return parts
 
 
 def open_source(spec: str | os.PathLike, *, train: bool = True, download: bool = False) -> Dataset:
     """A dataset of RGB PIL images from ``spec``: a folder of images, or ``NAME:ROOT`` with NAME in
-    :data:`TORCHVISION_SOURCES` (the train split, or the validation/test split when ``train=False``)."""
+    :data:`TORCHVISION_SOURCES` (the train split, or the validation/test split when ``train=False``).
+
+    Several sources separated by commas, each with an optional ``@REPEAT`` (drawn that many times per
+    epoch), give a :class:`MixedSource`: ``photos/train,scenes/train@20``. An existing path is always
+    read as one folder, whatever characters its name holds."""
     text = os.fspath(spec)
+    if ("," in text or "@" in text) and not Path(text).exists():
+        parts = _split_mix(text)
+        if len(parts) > 1 or parts[0][1] > 1:
+            return MixedSource([(open_source(part, train=train, download=download), repeat, describe_source(part))
+                                for part, repeat in parts])
     name, sep, root = text.partition(":")
     if sep and name.lower() in TORCHVISION_SOURCES and not Path(text).exists():
         try:

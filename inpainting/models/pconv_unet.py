@@ -263,6 +263,82 @@ class PConvUNet(
         return {**{k: v for k, v in own.items() if k.startswith(grown) and k not in state}, **state}
 
     @torch.no_grad()
+    def widened(self, channels: list[int], *, seed: int = 0) -> "PConvUNet":
+        """This network with more channels per level, computing (nearly) what it computes: Net2Net's
+        function-preserving widening (Chen et al., "Net2Net: Accelerating Learning via Knowledge
+        Transfer", ICLR 2016, https://arxiv.org/abs/1511.05641), to continue training a larger
+        generator from a trained one instead of from scratch.
+
+        Each level's new channels are copies of old ones (the first ``old`` channels themselves, the
+        others drawn uniformly, seeded): every layer's output weights, bias and batch-norm statistics
+        are copied along, and the next layer's input weights are divided by how many copies their
+        channel has, so each layer's output is unchanged. Partial convolutions rescale by the share of
+        known inputs in their window, which copies leave alone when the feature maps concatenated into
+        one layer (a decoder level's upsampled input and its skip) are widened by the same factor:
+        then the widened network gives the same output (up to float rounding). Where they are not (a
+        level kept at its width beside a widened one, such as the first level, whose decoder layer is
+        joined with the 3-channel photo), the rescaling differs only where the two parts' holes differ,
+        along the hole's edge, and training takes up the difference.
+
+        Args:
+            channels (list[int]): the new encoder channels per level, each at least the current one.
+            seed (int, default 0): seed of the copied channels' draw.
+
+        Returns a new :class:`PConvUNet` in this network's mode (train / eval), the config the same but
+        ``channels``. Batch norm and no norm are supported; Region Normalization, context blocks and the
+        refiner are not (a clear error).
+        """
+        config = self.config
+        old = [int(c) for c in config["channels"]]
+        new = [int(c) for c in channels]
+        if len(new) != len(old) or any(n < o for n, o in zip(new, old)):
+            raise ValueError(f"widened channels must have {len(old)} levels, each at least the current width "
+                             f"{old}, got {list(channels)}")
+        if config.get("norm", "batch") == "region" or self.context_levels or self.refine is not None:
+            raise ValueError("widening supports batch norm or no norm without context blocks or a refiner; "
+                             f"this network has norm={config.get('norm')!r}, context_levels={self.context_levels}, "
+                             f"refine_channels={self.refine_channels}")
+        wide = type(self)(**{**config, "channels": new}).to(device=self.device).train(self.training)
+        rng = torch.Generator().manual_seed(int(seed))
+
+        def grow(n_old: int, n_new: int) -> torch.Tensor:  # new channel -> old channel it copies
+            return torch.cat([torch.arange(n_old), torch.randint(n_old, (n_new - n_old,), generator=rng)])
+
+        def copy_block(src: PConvBlock, dst: PConvBlock, in_map: torch.Tensor, out_map: torch.Tensor) -> None:
+            counts = torch.bincount(in_map, minlength=src.conv.in_channels).to(src.conv.weight)
+            weight = src.conv.weight[:, in_map] / counts[in_map].view(1, -1, 1, 1)
+            dst.conv.weight.copy_(weight[out_map])
+            if src.conv.bias is not None:
+                dst.conv.bias.copy_(src.conv.bias[out_map])
+            if src.norm is not None:
+                for name in ("weight", "bias", "running_mean", "running_var"):
+                    getattr(dst.norm, name).copy_(getattr(src.norm, name)[out_map])
+                dst.norm.num_batches_tracked.copy_(src.norm.num_batches_tracked)
+
+        image = torch.arange(3)
+        level_maps, current = [], image
+        for i, (src_level, dst_level) in enumerate(zip(self.encoder, wide.encoder)):
+            out_map = grow(old[i], new[i])
+            for src, dst in zip(src_level, dst_level):
+                copy_block(src, dst, current, out_map)
+                current = out_map
+            level_maps.append(out_map)
+        skips = ([(image, 3)] if self.first_level_downsamples else []) + list(zip(level_maps[:-1], old[:-1]))
+        width = old[-1]
+        for src_level, dst_level in zip(self.decoder, wide.decoder):
+            skip_map, skip_width = skips.pop()
+            joined = torch.cat([current, skip_map + width])  # the upsampled input, then the skip
+            out_map = image if src_level[-1].conv.out_channels == 3 else skip_map
+            for j, (src, dst) in enumerate(zip(src_level, dst_level)):
+                copy_block(src, dst, joined if j == 0 else out_map, out_map)
+            current, width = out_map, src_level[-1].conv.out_channels
+        if self.head is not None:
+            counts = torch.bincount(current, minlength=self.head.in_channels).to(self.head.weight)
+            wide.head.weight.copy_(self.head.weight[:, current] / counts[current].view(1, -1, 1, 1))
+            wide.head.bias.copy_(self.head.bias)
+        return wide
+
+    @torch.no_grad()
     def unreached(self, mask: torch.Tensor) -> torch.Tensor:
         """Where the network's running mask is still a hole at its output (B×1×H×W, 1 = unreached)
         for the hole ``mask`` (B×1×H×W, 1 = hole, sides a multiple of ``pad_multiple``): the mask
