@@ -148,6 +148,7 @@ def test_mixed_source_repeats_a_small_set_and_says_what_it_holds(tmp_path):
     assert describe_source(f"{big},{small}@3").endswith("/big + " + f"{tmp_path.name}/small x3")
     # one source repeated is a mix too; a folder whose name holds a comma or @ is still one folder
     assert len(open_source(f"{small}@4")) == 8
+    assert isinstance(open_source(f"{small}@1"), ImageFolderDataset) and len(open_source(f"{small}@1")) == 2
     odd = tmp_path / "a,b@2"
     odd.mkdir()
     Image.new("RGB", (8, 8)).save(odd / "x.png")

@@ -26,7 +26,7 @@ from typing import Any, Callable
 import numpy as np
 import torch
 from PIL import Image
-from torch.utils.data import DataLoader, Dataset, Sampler
+from torch.utils.data import ConcatDataset, DataLoader, Dataset, Sampler
 from torchvision.transforms import v2
 from torchvision.transforms.v2 import functional as TF
 
@@ -148,7 +148,7 @@ def describe_source(spec: str) -> str:
     return "/".join(parts[-2:]) if len(parts) >= 2 else text
 
 
-class MixedSource(Dataset):
+class MixedSource(ConcatDataset):
     """Several image sources as one, each repeated a whole number of times per epoch: a small set
     (162 scene photos at their own size) drawn as often as a share of a large one (9,000 photos at
     256 px) without copying files. Index order: the first source's images ``repeat`` times, then the
@@ -162,18 +162,7 @@ class MixedSource(Dataset):
         if not parts:
             raise DataError("a mixed data source needs at least one part")
         self.parts = [(dataset, int(repeat), label) for dataset, repeat, label in parts]
-        self.ends = np.cumsum([len(dataset) * repeat for dataset, repeat, _ in self.parts]).tolist()
-
-    def __len__(self) -> int:
-        return int(self.ends[-1])
-
-    def __getitem__(self, index: int) -> Image.Image:
-        if not 0 <= index < len(self):
-            raise IndexError(f"index {index} out of range for {len(self)} images")
-        part = int(np.searchsorted(self.ends, index, side="right"))
-        start = self.ends[part - 1] if part else 0
-        dataset = self.parts[part][0]
-        return dataset[(index - start) % len(dataset)]
+        super().__init__([dataset for dataset, repeat, _ in self.parts for _ in range(repeat)])
 
     def __repr__(self) -> str:
         return " + ".join(f"{label} ({len(dataset)} images{f' x{repeat}' if repeat > 1 else ''})"
@@ -205,9 +194,10 @@ def open_source(spec: str | os.PathLike, *, train: bool = True, download: bool =
     text = os.fspath(spec)
     if ("," in text or "@" in text) and not Path(text).exists():
         parts = _split_mix(text)
-        if len(parts) > 1 or parts[0][1] > 1:
-            return MixedSource([(open_source(part, train=train, download=download), repeat, describe_source(part))
-                                for part, repeat in parts])
+        if len(parts) == 1 and parts[0][1] == 1:  # "folder@1": the folder itself
+            return open_source(parts[0][0], train=train, download=download)
+        return MixedSource([(open_source(part, train=train, download=download), repeat, describe_source(part))
+                            for part, repeat in parts])
     name, sep, root = text.partition(":")
     if sep and name.lower() in TORCHVISION_SOURCES and not Path(text).exists():
         try:

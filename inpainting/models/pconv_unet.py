@@ -324,14 +324,15 @@ class PConvUNet(
                 current = out_map
             level_maps.append(out_map)
         skips = ([(image, 3)] if self.first_level_downsamples else []) + list(zip(level_maps[:-1], old[:-1]))
-        width = old[-1]
+        width = old[-1]  # of the upsampled input
         for src_level, dst_level in zip(self.decoder, wide.decoder):
+            # a decoder level outputs its skip's channels (the output level: the photo's 3), so its
+            # output copies the skip's channels
             skip_map, skip_width = skips.pop()
             joined = torch.cat([current, skip_map + width])  # the upsampled input, then the skip
-            out_map = image if src_level[-1].conv.out_channels == 3 else skip_map
             for j, (src, dst) in enumerate(zip(src_level, dst_level)):
-                copy_block(src, dst, joined if j == 0 else out_map, out_map)
-            current, width = out_map, src_level[-1].conv.out_channels
+                copy_block(src, dst, joined if j == 0 else skip_map, skip_map)
+            current, width = skip_map, skip_width
         if self.head is not None:
             counts = torch.bincount(current, minlength=self.head.in_channels).to(self.head.weight)
             wide.head.weight.copy_(self.head.weight[:, current] / counts[current].view(1, -1, 1, 1))
