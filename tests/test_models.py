@@ -453,3 +453,40 @@ def test_widen_script_writes_a_folder_training_continues_from(tmp_path, capsys):
     assert "at least the current width" in capsys.readouterr().err
     assert main(["opencv-ns", "--channels", "4,12,12", "--out", str(tmp_path / "bad")]) == 2
     assert "not a pconv-unet" in capsys.readouterr().err
+
+
+def test_interpolate_script_joins_two_models_and_their_critics_in_weight_space(tmp_path, capsys):
+    """scripts/interpolate_weights.py: (1 − α)·A + α·B for every float tensor (both ends exact), B's batch
+    counters, the critics joined alike; models of another config and α outside [0, 1] are clear errors."""
+    from safetensors.torch import load_file, save_file
+
+    from scripts.interpolate_weights import main
+
+    options = dict(channels=[4, 8, 8], kernel_sizes=[3, 3, 3])
+    a, b = tiny("pconv-unet", seed=1, **options), tiny("pconv-unet", seed=2, **options)
+    b.train()
+    b(*inputs(b))  # B's batch-norm counters and running statistics move, A's do not
+    for name, model in (("a", a), ("b", b)):
+        model.save_pretrained(tmp_path / name)
+        torch.manual_seed(len(name) + ord(name))
+        save_file({"w": torch.randn(3, 3), "n": torch.tensor(ord(name))}, tmp_path / name / "discriminator.safetensors")
+    run = lambda alpha, out: main([str(tmp_path / "a"), str(tmp_path / "b"), "--alpha", str(alpha),  # noqa: E731
+                                   "--out", str(tmp_path / out)])
+    for alpha in (0.0, 0.25, 1.0):
+        assert run(alpha, f"j{alpha}") == 0
+        joined = inpainting.load_model(tmp_path / f"j{alpha}").state_dict()
+        for key, value in a.state_dict().items():
+            other = b.state_dict()[key]
+            if value.is_floating_point():
+                torch.testing.assert_close(joined[key], (1 - alpha) * value + alpha * other, rtol=0, atol=1e-6)
+            else:
+                assert torch.equal(joined[key], other), key
+        critic = load_file(tmp_path / f"j{alpha}" / "discriminator.safetensors")
+        ca, cb = (load_file(tmp_path / n / "discriminator.safetensors") for n in "ab")
+        torch.testing.assert_close(critic["w"], (1 - alpha) * ca["w"] + alpha * cb["w"], rtol=0, atol=1e-6)
+    assert not torch.equal(a.state_dict()["encoder.1.0.norm.running_mean"], b.state_dict()["encoder.1.0.norm.running_mean"])
+    assert "critic interpolated too" in capsys.readouterr().out
+    assert run(1.5, "bad") == 2 and "alpha must be in [0, 1]" in capsys.readouterr().err
+    tiny("pconv-unet", seed=3, channels=[4, 8, 12], kernel_sizes=[3, 3, 3]).save_pretrained(tmp_path / "other")
+    assert main([str(tmp_path / "a"), str(tmp_path / "other"), "--alpha", "0.5", "--out", str(tmp_path / "x")]) == 2
+    assert "differ in config (channels)" in capsys.readouterr().err

@@ -530,6 +530,26 @@ def test_init_from_copies_a_trained_model_and_checks_it_fits(data_dir, tmp_path,
         Trainer(_recipe(), _options(data_dir, tmp_path / "f", steps=1, init_from="nowhere/x"))
 
 
+def test_init_from_keeps_the_measured_working_size_limit_of_its_start(data_dir, tmp_path, tiny_family):
+    """A run continued from a checkpoint with a measured ``max_side`` fills large photos at the same size
+    (inference reads it from config.json); one trained at another size, or from a start without it, does not."""
+    from inpainting.inference import work_limit
+
+    Trainer(_recipe(), _options(data_dir, tmp_path / "a", steps=1)).fit()
+    config_path = tmp_path / "a" / "config.json"
+    config = json.loads(config_path.read_text())
+    assert work_limit(inpainting.load_model(tmp_path / "a")) == 32  # the default: twice the 16 px training size
+    config["inpainting_hub"]["max_side"] = 48
+    config_path.write_text(json.dumps(config))
+    Trainer(_recipe(), _options(data_dir, tmp_path / "b", steps=1, init_from=str(tmp_path / "a"))).fit()
+    assert work_limit(inpainting.load_model(tmp_path / "b")) == 48
+    assert "working-size limit kept: photos up to 48 px" in (tmp_path / "b" / "README.md").read_text()
+    Trainer(_recipe(size=32), _options(data_dir, tmp_path / "c", steps=1, init_from=str(tmp_path / "a"))).fit()
+    assert work_limit(inpainting.load_model(tmp_path / "c")) == 64  # another size: its own default
+    Trainer(_recipe(), _options(data_dir, tmp_path / "d", steps=1)).fit()
+    assert work_limit(inpainting.load_model(tmp_path / "d")) == 32
+
+
 def test_init_from_grows_context_blocks_into_a_trained_pconv_unet(data_dir, tmp_path, tiny_family):
     """A recipe whose PConv U-Net has Fourier context blocks starts from a checkpoint without them:
     every trained weight is copied and the new blocks are the identity, so the function is the same."""

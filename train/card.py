@@ -39,6 +39,8 @@ def metadata(trainer: "Trainer") -> dict[str, Any]:
     }
     if options.name:
         meta["name"] = options.name
+    if getattr(trainer, "inherited_max_side", None):
+        meta["max_side"] = trainer.inherited_max_side
     return meta
 
 def command_line() -> str:
@@ -68,7 +70,7 @@ def training_card(trainer: "Trainer") -> str:
         ("Reproduces", recipe.report),
         ("Model", f"`{recipe.architecture}` preset `{recipe.preset}`"
          + (f" {json.dumps(recipe.model_options)}" if recipe.model_options else "")),
-        *([("Initialised from", f"`{options.init_from}` ({_copied(trainer)})" + _critic(trainer))]
+        *([("Initialised from", f"`{options.init_from}` ({_copied(trainer)})" + _critic(trainer) + _limit(trainer))]
           if options.init_from else []),
         ("Training data", f"{options.dataset_name or describe_source(options.data)} "
                           f"({len(trainer.train_source)} images)"),
@@ -119,6 +121,13 @@ def _copied(trainer) -> str:
         return "all weights"
     groups = sorted({".".join(k.split(".")[:2]) for k in added})
     return f"all its weights; {len(added)} tensors it lacks start fresh: {', '.join(groups)}"
+
+
+def _limit(trainer) -> str:
+    """The working-size limit a run keeps from the model it was initialised from."""
+    side = getattr(trainer, "inherited_max_side", None)
+    return (f"; its measured working-size limit kept: photos up to {side} px are filled at their own size "
+            "(`inpainting_hub.max_side`)") if side else ""
 
 
 def _critic(trainer) -> str:

@@ -37,6 +37,7 @@ import torch
 from torch import nn
 
 import inpainting
+from inpainting.hub import HUB_METADATA_KEY, read_config
 from inpainting.loading import local_model_folder
 from inpainting.registry import lookup
 from inpainting.metrics import composite, evaluate_batch
@@ -290,6 +291,9 @@ class Trainer:
         self.init_added: list[str] = []
         if options.init_from and not options.resume:  # on resume the checkpoint holds the weights
             self._init_from(options.init_from)
+        #: the --init-from checkpoint's measured working-size limit (``inpainting_hub.max_side``), kept when it was
+        #: trained at this size: a run that continues it fills large photos the same way (None: the default 2N)
+        self.inherited_max_side = self._inherited_max_side(options.init_from) if options.init_from else None
         self.frozen_norms = self._find_encoder_norms() if options.freeze_encoder_norm else []
         for module in self.frozen_norms:
             set_requires_grad(module, False)
@@ -394,6 +398,18 @@ class Trainer:
             raise ValueError(f"--init-from {spec}: its weights do not fit preset {self.recipe.preset!r} "
                              f"{json.dumps(self.recipe.model_options)} (other channels or layers?): "
                              f"{first[0].strip()}") from err
+
+    def _inherited_max_side(self, spec: str) -> int | None:
+        """``inpainting_hub.max_side`` of the model ``spec`` when it is a local folder or shipped name of this
+        architecture trained at this size; else None."""
+        folder = local_model_folder(spec)
+        if folder is None:
+            return None
+        config = read_config(folder)
+        side = (config.get(HUB_METADATA_KEY) or {}).get("max_side")
+        same = (config.get("architecture") == self.recipe.architecture
+                and config.get("native_size") == getattr(self.model, "native_size", None))
+        return int(side) if side and same else None
 
     def _discriminator_from(self, spec: str) -> str | None:
         """Load the discriminator that the run of ``spec`` saved beside its model
