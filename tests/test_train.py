@@ -904,6 +904,42 @@ def test_a_shipped_runs_inference_options_reach_the_loaded_model_and_its_card(tm
     assert card.count("Inference options set after training") == 1 and "`edge_blend=2.0`" in card
 
 
+def test_ship_joins_a_run_with_its_start_in_weight_space_when_its_recipe_says_so(tmp_path, monkeypatch):
+    """ShippedRun.join_with: the shipped weights are (1 − w)·start + w·run, the config keeps the run's facts and
+    inference options, and the card says how the weights were made; without it ship copies the run."""
+    import train.recipes as recipes_module
+    from train.recipes import ShippedRun
+    from train.shipped import ship
+
+    runs, checkpoints = tmp_path / "runs", tmp_path / "checkpoints"
+    options = dict(channels=[4, 8, 8], kernel_sizes=[3, 3, 3])
+    torch.manual_seed(0)
+    start = inpainting.create_model("pconv-unet", "tiny", **options)
+    start.save_pretrained(runs / "start")
+    torch.manual_seed(1)
+    tuned = inpainting.create_model("pconv-unet", "tiny", **options, edge_blend=2.0)
+    tuned.save_pretrained(runs / "tuned", metadata={"description": "tuned", "max_side": 40, "steps": 7})
+    (runs / "tuned" / "README.md").write_text("# tuned\n\n## Training\n\nthe run's card")
+    for weight, joined in ((0.25, True), (None, False)):
+        run = ShippedRun("tuned", data="x", max_side=40, inference_options={"edge_blend": 2.0},
+                         **({"join_with": "run:start", "join_weight": weight} if joined else {}))
+        monkeypatch.setitem(recipes_module.RECIPES, "tiny-joined",
+                            _recipe(name="tiny-joined", architecture="pconv-unet", shipped=run))
+        assert ship("tiny-joined", runs=str(runs), checkpoints=str(checkpoints)) == str(checkpoints / "tuned")
+        shipped = inpainting.load_model(checkpoints / "tuned")
+        expected = ({k: 0.75 * v + 0.25 * tuned.state_dict()[k] if v.is_floating_point() else v
+                     for k, v in start.state_dict().items()} if joined else tuned.state_dict())
+        for key, value in expected.items():
+            torch.testing.assert_close(shipped.state_dict()[key], value, rtol=0, atol=1e-6)
+        assert (shipped.edge_blend, shipped.max_side) == (2.0, 40)
+        hub = json.loads((checkpoints / "tuned" / "config.json").read_text())["inpainting_hub"]
+        assert hub["steps"] == 7 and hub.get("joined") == ({"with": "run:start", "weight_of_run": 0.25} if joined
+                                                           else None)
+        card = (checkpoints / "tuned" / "README.md").read_text()
+        assert "the run's card" in card
+        assert ("0.75 × `run:start` + 0.25 × this run's" in card) == joined
+
+
 def test_every_name_table_refuses_an_unknown_name_the_same_way():
     from inpainting.masks import get_mask_generator
     from inpainting.registry import UnknownNameError

@@ -153,6 +153,9 @@ class ShippedRun:
         inference_options: model options without weights (PConvUNet's ``edge_blend``) written into
             the shipped config after training: the run trains without them, the checkpoint fills with
             them (chosen by a measurement on train photos; its record says which).
+        join_with, join_weight: when ``join_with`` is set (a shipped name or ``run:NAME``), the shipped weights
+            are ``(1 − join_weight)·join_with + join_weight·this run``, joined in weight space by
+            :func:`train.shipped.ship` (:mod:`train.interpolate`): a fine-tuned stage and its start.
         rank: the app's preference among the models of its domain, lower first, written into the
             shipped config (``inpainting_hub.rank``; None: ranked by its evaluation).
         dataset_name, description: model-card metadata.
@@ -177,6 +180,8 @@ class ShippedRun:
     max_side: int | None = None
     inference_options: dict | None = None
     rank: int | None = None
+    join_with: str | None = None
+    join_weight: float = 0.5
     dataset_name: str | None = None
     description: str | None = None
 
@@ -193,6 +198,9 @@ class ShippedRun:
             parts.append(self.mixed_precision + (" + channels-last" if self.channels_last else ""))
         if self.freeze_encoder_norm:
             parts.append("encoder norm frozen")
+        if self.join_with:
+            parts.append(f"shipped as {1 - self.join_weight:g} × {self.join_with} + {self.join_weight:g} × this run "
+                         "(weight space)")
         return ", ".join(parts)
 
 
