@@ -23,8 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import inpainting  # noqa: E402
 from inpainting.loading import local_model_folder  # noqa: E402
 from inpainting.models.pconv_unet import PConvUNet  # noqa: E402
-
-DISCRIMINATOR_FILE = "discriminator.safetensors"
+from train.trainer import DISCRIMINATOR_FILE  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,10 +20,9 @@ from safetensors.torch import load_file, save_file
 
 import inpainting
 from inpainting.loading import local_model_folder
+from train.trainer import DISCRIMINATOR_FILE
 
 __all__ = ["interpolate_state_dicts", "interpolate_folders"]
-
-DISCRIMINATOR_FILE = "discriminator.safetensors"
 
 
 def interpolate_state_dicts(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor], alpha: float,

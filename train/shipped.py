@@ -235,6 +235,6 @@ def _join(run, source, target, runs: str) -> None:
     (target / "README.md").write_text(card.rstrip("\n") + (
         f"\n\n## Weight-space join\n\nThe shipped weights are {1 - run.join_weight:g} × `{run.join_with}` + "
         f"{run.join_weight:g} × this run's, tensor by tensor (`train.interpolate`, Wortsman et al. 2021; {note}): "
-        "the run above was fine-tuned from that start (the stage before it in `python -m train --list-recipes`), and "
-        "the join keeps part of the run's realism for almost none of its SSIM cost. The validation table and "
+        "the run above was fine-tuned from that start (the stage before it in `python -m train --list-recipes`). "
+        "The validation table and "
         "`samples.png` above are the run's own, before the join; the evaluation below is the shipped weights'.\n"))
