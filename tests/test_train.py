@@ -759,7 +759,7 @@ def test_every_recipe_trains_a_few_steps_into_a_loadable_folder(name, data_dir, 
 
 # ----------------------------------------------------------------------------- shipped checkpoints' recipes
 def test_every_shipped_checkpoint_is_a_registered_recipe_that_matches_its_config():
-    from train.shipped import ORDER, shipped_recipes
+    from train.shipped import JOINED_SUFFIX, ORDER, shipped_recipes
 
     checkpoints = Path(__file__).resolve().parents[1] / "checkpoints"
     shipped = sorted(p.name for p in checkpoints.iterdir() if (p / "config.json").exists())
@@ -778,11 +778,15 @@ def test_every_shipped_checkpoint_is_a_registered_recipe_that_matches_its_config
         assert recipe.shipped.rank == hub.get("rank"), name
         if "norm" in config:
             assert recipe.model_options.get("norm", config["norm"]) == config["norm"], name
-    # stages come after the run they continue and after the stage whose weights they start from
+    # stages come after the run they continue and after the stage whose weights they start from or join with;
+    # a stage's joined weights (run:NAME-joined) are written only by a stage that joins
     for i, recipe in enumerate(shipped_recipes()):
         run = recipe.shipped
-        for before in filter(None, (run.continues, run.init_from and run.init_from.startswith("run:")
-                                    and run.init_from[4:])):
+        for before in filter(None, (run.continues, *(ref[4:] for ref in (run.init_from, run.join_with)
+                                                     if ref and ref.startswith("run:")))):
+            if before.endswith(JOINED_SUFFIX):
+                before = before[:-len(JOINED_SUFFIX)]
+                assert get_recipe(before).shipped.join_with and not get_recipe(before).shipped.ship, recipe.name
             assert before in ORDER[:i] or any(n.split(":")[0] == before for n in ORDER[:i]), (recipe.name, before)
 
 
@@ -810,6 +814,10 @@ def test_a_shipped_recipe_trains_from_its_name_and_its_stages_resume(data_dir, t
     assert "train pconv-unet-liu-celeba into that folder first" in capsys.readouterr().err
     assert cli.main(["--recipe", "pconv-unet-scenes", "--out", str(runs / "pconv-unet-scenes"), *tiny]) == 2
     assert "train pconv-unet-liu-celeba first" in capsys.readouterr().err
+    # a stage that starts from an earlier stage's join says which stage to train and join
+    assert cli.main(["--recipe", "pconv-unet-photos", "--out", str(runs / "pconv-unet-photos"), *tiny]) == 2
+    assert ("train pconv-unet-photos-energy1 and join it with its start first (bash scripts/train_shipped.sh "
+            "pconv-unet-photos-energy1)") in capsys.readouterr().err
 
     base = runs / "pconv-unet-liu-celeba"
     assert cli.main(["--recipe", "pconv-unet-liu-celeba", "--steps", "2", "--out", str(base), *tiny]) == 0
@@ -909,7 +917,7 @@ def test_ship_joins_a_run_with_its_start_in_weight_space_when_its_recipe_says_so
     inference options, and the card says how the weights were made; without it ship copies the run."""
     import train.recipes as recipes_module
     from train.recipes import ShippedRun
-    from train.shipped import ship
+    from train.shipped import JOINED_SUFFIX, ship
 
     runs, checkpoints = tmp_path / "runs", tmp_path / "checkpoints"
     options = dict(channels=[4, 8, 8], kernel_sizes=[3, 3, 3])
@@ -938,6 +946,22 @@ def test_ship_joins_a_run_with_its_start_in_weight_space_when_its_recipe_says_so
         card = (checkpoints / "tuned" / "README.md").read_text()
         assert "the run's card" in card
         assert ("0.75 × `run:start` + 0.25 × this run's" in card) == joined
+    # an intermediate stage's join goes beside its run (runs/NAME-joined), for the next stage to start from;
+    # an intermediate stage without a join writes nothing
+    for joined in (True, False):
+        run = ShippedRun("tuned", data="x", ship=False, inference_options={"edge_blend": 2.0},
+                         **({"join_with": "run:start"} if joined else {}))
+        monkeypatch.setitem(recipes_module.RECIPES, "tiny-joined",
+                            _recipe(name="tiny-joined", architecture="pconv-unet", shipped=run))
+        written = ship("tiny-joined", runs=str(runs), checkpoints=str(tmp_path / "elsewhere"))
+        assert written == (str(runs / f"tuned{JOINED_SUFFIX}") if joined else None)
+        assert not (tmp_path / "elsewhere").exists()
+    middle = inpainting.load_model(runs / f"tuned{JOINED_SUFFIX}")
+    for key, value in start.state_dict().items():
+        expected = 0.5 * value + 0.5 * tuned.state_dict()[key] if value.is_floating_point() else value
+        torch.testing.assert_close(middle.state_dict()[key], expected, rtol=0, atol=1e-6)
+    card = (runs / f"tuned{JOINED_SUFFIX}" / "README.md").read_text()
+    assert "The weights in this folder are 0.5 × `run:start`" in card and "evaluation below" not in card
 
 
 def test_every_name_table_refuses_an_unknown_name_the_same_way():

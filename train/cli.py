@@ -181,9 +181,16 @@ def _resolve_run(args: argparse.Namespace, recipe) -> dict:
         stage = init_from[4:]
         folder = Path(out).parent / stage
         if not (folder / "config.json").exists():
-            raise SetupError(f"recipe {recipe.name} starts from the model that recipe {stage} leaves in {folder}, "
-                             f"which holds none: train {stage} first (python -m train --recipe {stage} --out "
-                             f"{folder}), or pass --init-from MODEL or --init-from none")
+            from train.shipped import JOINED_SUFFIX
+
+            if stage.endswith(JOINED_SUFFIX):
+                trained = stage[:-len(JOINED_SUFFIX)]
+                how = (f"train {trained} and join it with its start first (bash scripts/train_shipped.sh "
+                       f"{trained})")
+            else:
+                how = f"train {stage} first (python -m train --recipe {stage} --out {folder})"
+            raise SetupError(f"recipe {recipe.name} starts from the model in {folder}, "
+                             f"which holds none: {how}, or pass --init-from MODEL or --init-from none")
         init_from = str(folder)
     return dict(
         data=data, out=out, resume=resume, init_from=init_from,
