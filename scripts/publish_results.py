@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from train.evaluate import load_results, markdown_table  # noqa: E402
+from train.evaluate.margins import paired_margin as _paired  # noqa: E402
 
 DOMAIN_SETS = {  # domain -> evaluation folder under --eval-root, and how to name it
     "faces": ("celeba-val-64", "CelebA val, 64×64, NVIDIA irregular masks"),
@@ -240,24 +241,6 @@ def _write_pairs_only(args) -> None:
     rows.update({name_of(line): line for line in fresh[2:] if name_of(line) in pairs})
     table = fresh[:2] + [rows[n] for n in sorted(rows)] + classical
     _write_readme(args.readme, "\n".join(table))
-
-
-def _paired(results: dict, model: str, baseline: str, bucket: str | None, metric: str) -> tuple[float, float]:
-    """Mean per-pair difference ``model - baseline`` in ``bucket`` (None: every bucket) and its 95 %
-    half-width (1.96 standard errors): every model is scored on the same image/mask pairs, so the
-    differences are paired. Pairs without a value (nan, e.g. an empty hole) are left out."""
-    diffs = []
-    for name in results["buckets"] if bucket is None else [bucket]:
-        a = np.asarray(results["models"][model]["per_image"][name][metric], dtype=float)
-        b = np.asarray(results["models"][baseline]["per_image"][name][metric], dtype=float)
-        diff = a - b
-        per_image = int(results["settings"].get("masks_per_image", 1))
-        if per_image > 1 and len(diff) % per_image == 0:  # pairs n*k .. n*k+k-1 share image n: one value per image
-            diff = diff.reshape(-1, per_image).mean(1)
-        diffs.append(diff)
-    diff = np.concatenate(diffs)
-    diff = diff[np.isfinite(diff)]
-    return float(diff.mean()), float(1.96 * diff.std(ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else float("nan")
 
 
 def _bar(results: dict | None, label: str, first_bucket: int) -> list[str]:

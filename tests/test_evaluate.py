@@ -400,3 +400,62 @@ def test_the_examples_grid_leaves_out_models_without_pictures(image_folder, tmp_
     blank = np.zeros((SIZE, SIZE, 3), np.uint8)
     three = _grid([[blank] * 3] * 2, ["input", "returns-input-2", "original"], SIZE)  # input, one model, original
     assert grid.shape == three.shape
+
+
+# --------------------------------------------------------------------------------------------
+# paired margins and the photo bar (train.evaluate.margins)
+# --------------------------------------------------------------------------------------------
+
+def test_paired_margins_and_the_bar_verdict(image_folder, nvidia_folder, tmp_path, capsys):
+    import copy
+
+    from train.evaluate import margins
+
+    settings = _settings(image_folder, masks=("nvidia",), nvidia_root=str(nvidia_folder),
+                         nvidia_bucket_size=FAKE_BUCKET_SIZE, images_per_bucket=3, masks_per_image=1)
+    results = ev.evaluate(["opencv-telea", "opencv-ns", ("returns-input", ReturnsInput())], settings, out=tmp_path,
+                          progress=False, log=lambda _: None)
+    bucket = "(0.1, 0.2]"
+    # a paired margin is the mean of the per-pair differences with a 1.96-standard-error half-width
+    a = np.asarray(results["models"]["returns-input"]["per_image"][bucket]["psnr"])
+    b = np.asarray(results["models"]["opencv-ns"]["per_image"][bucket]["psnr"])
+    mean, half = margins.paired_margin(results, "returns-input", "opencv-ns", bucket, "psnr")
+    assert mean == pytest.approx((a - b).mean()) and mean < 0
+    assert half == pytest.approx(1.96 * (a - b).std(ddof=1) / np.sqrt(len(a)))
+    # a hole left black misses the bar, and its weakest cell says where
+    verdict = margins.bar_verdict(results, "returns-input")
+    assert not verdict.meets_fidelity and not verdict.meets_bar
+    assert {c.bucket for c in verdict.fidelity} == set(results["buckets"][1:])  # from (0.1, 0.2] up
+    assert {c.baseline for c in verdict.fidelity} == {"opencv-telea", "opencv-ns"}
+    assert verdict.weakest("psnr").low == min(c.low for c in verdict.fidelity if c.metric == "psnr")
+    # a model that is NS plus a margin in every pair meets both halves; one cell with a margin whose
+    # interval includes zero breaks the fidelity half, and the verdict names that cell
+    rng = np.random.default_rng(0)
+    better = copy.deepcopy(results["models"]["opencv-ns"])
+    for name, values in better["per_image"].items():
+        n = len(values["psnr"])
+        values["psnr"] = list(np.asarray(values["psnr"]) + 1 + rng.normal(0, 0.1, n))
+        values["ssim"] = list(np.asarray(values["ssim"]) + 0.01 + rng.normal(0, 0.001, n))
+        values["swd"] = list(np.asarray(values["swd"]) - 40 + rng.normal(0, 1, n))
+    results["models"]["runs/better"] = better
+    # better than Telea too: NS and Telea fill alike, but make it hold by construction
+    results["models"]["opencv-telea"] = copy.deepcopy(results["models"]["opencv-ns"])
+    assert margins.bar_verdict(results, "better").meets_bar  # found by its folder name
+    broken = results["models"]["runs/better"]["per_image"]["(0.4, 0.5]"]["ssim"]
+    ns = results["models"]["opencv-ns"]["per_image"]["(0.4, 0.5]"]["ssim"]
+    broken[:] = [v + d for v, d in zip(ns, np.resize([0.02, -0.02, 0.001], len(ns)))]
+    verdict = margins.bar_verdict(results, "runs/better")
+    assert verdict.meets_realism and not verdict.meets_fidelity
+    assert verdict.weakest("ssim").bucket == "(0.4, 0.5]"
+    # the command prints one row per model, and refuses an unknown name with the names it has
+    (tmp_path / "results.json").write_text(json.dumps(results))
+    assert margins.main([str(tmp_path), "--models", "better", "returns-input", "--reference", "opencv-ns"]) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith("| `")]
+    assert [r.split(" | ")[0] for r in rows] == ["| `runs/better`", "| `returns-input`"]
+    assert rows[0].endswith("| **not met** | met |") and rows[1].endswith("| **not met** | **not met** |")
+    assert "(NS, (0.4, 0.5])" in rows[0] or "(Telea, (0.4, 0.5])" in rows[0]
+    assert margins.main([str(tmp_path), "--models", "nope"]) == 2
+    assert "no model called 'nope'" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="bucket '\\(0.9, 1.0\\]' is not in this evaluation"):
+        margins.bar_verdict(results, "better", first_bucket="(0.9, 1.0]")
