@@ -28,7 +28,7 @@ import numpy as np
 
 from train.evaluate.results import load_results
 
-__all__ = ["paired_margin", "Cell", "BarVerdict", "bar_verdict", "find_model", "main"]
+__all__ = ["paired_margin", "Cell", "BarVerdict", "bar_verdict", "find_model", "verdict_rows", "main"]
 
 #: The classical methods the bar is measured against.
 BAR_BASELINES = ("opencv-telea", "opencv-ns")
@@ -106,12 +106,12 @@ class BarVerdict:
 
 
 def find_model(results: dict, name: str) -> str:
-    """The model of ``results`` called ``name``, or the one whose name ends with ``/name`` or ``name``
-    (``runs/candidate`` is evaluated as its folder path); a clear error when none or several match."""
+    """The model of ``results`` called ``name``, or else the one whose last path part is ``name``'s (a run
+    folder is evaluated under its path, ``runs/candidate``); a clear error when none or several match."""
     names = list(results["models"])
     if name in names:
         return name
-    matches = [n for n in names if n.endswith("/" + name) or Path(n).name == Path(name).name]
+    matches = [n for n in names if Path(n).name == Path(name).name]
     if len(matches) == 1:
         return matches[0]
     what = "no model" if not matches else f"{len(matches)} models ({', '.join(matches)})"
