@@ -3,11 +3,15 @@
 Each derives from the recipe of its report (:meth:`Recipe.derive`) with the changes its run made,
 and carries a :class:`~train.recipes.ShippedRun` (data, length, precision, starting weights), so
 
-    python -m train --recipe pconv-unet-photos            # data under ../shared/data, out runs/NAME
-    bash scripts/train_shipped.sh pconv-unet-photos-stage1 pconv-unet-photos-stage1:continue pconv-unet-photos
+    python -m train --recipe pconv-unet-liu-photos        # data under ../shared/data, out runs/NAME
+    bash scripts/train_shipped.sh pconv-unet-photos-stage1 pconv-unet-photos-stage1:continue \
+        pconv-unet-photos-stage2 pconv-unet-photos-texture pconv-unet-photos-texture:continue \
+        pconv-unet-photos-energy1 pconv-unet-photos
 
 reproduce a shipped model (up to where a time budget stops on another machine). Stages run in the
-order of :data:`ORDER`; ``scripts/train_shipped.sh`` runs it and copies the results to ``checkpoints/``.
+order of :data:`ORDER`; ``scripts/train_shipped.sh`` runs it and, after each, :func:`ship` copies a
+shipped stage to ``checkpoints/`` or writes an intermediate stage's weight-space join to
+``runs/NAME-joined``.
 """
 from __future__ import annotations
 
