@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Train shipped checkpoints from their registered recipes (train/shipped.py), in training order, on
-# ../shared/data (train splits; val splits for validation), then copy each model to checkpoints/.
+# ../shared/data (train splits; val splits for validation), then copy each model to checkpoints/
+# (an intermediate stage that joins with its start writes runs/NAME-joined instead).
 #
 #   bash scripts/train_shipped.sh [NAME ...]     # default: every shipped recipe; runs/<checkpoint>/ keeps logs and state
 #   python -m train --list-recipes               # the shipped recipes say "shipped run: ..."
@@ -18,5 +19,5 @@ mkdir -p runs checkpoints
 for name in "${names[@]}"; do
   echo "== $name"
   $PY -m train --recipe "$name" --no-progress --log-every 50 --seed 0 2>&1 | tee -a "runs/${name%%:*}.log"
-  $PY -c 'import sys; from train.shipped import ship; print("shipped:", ship(sys.argv[1]) or "(an intermediate stage)")' "$name"
+  $PY -c 'import sys; from train.shipped import ship; print("wrote:", ship(sys.argv[1]) or "nothing (an intermediate stage without a join)")' "$name"
 done
