@@ -82,7 +82,7 @@ def test_keeps_texture_where_navier_stokes_smears(patchmatch):
     mask = torch.from_numpy(hole.astype(np.float32))[None, None]
     scores = {}
     for name in ("patchmatch", "opencv-ns"):
-        out = np.asarray(inpainting.inpaint(inpainting.load_model(name), photo, hole))
+        out = np.array(inpainting.inpaint(inpainting.load_model(name), photo, hole))  # a writable copy of the PIL image
         pred = torch.from_numpy(out).permute(2, 0, 1)[None].float() / 255
         scores[name] = float(metrics.swd_realism(pred, target, mask))
     assert scores["patchmatch"] < scores["opencv-ns"], scores
