@@ -953,6 +953,7 @@ def test_ship_joins_a_run_with_its_start_in_weight_space_when_its_recipe_says_so
                          **({"join_with": "run:start"} if joined else {}))
         monkeypatch.setitem(recipes_module.RECIPES, "tiny-joined",
                             _recipe(name="tiny-joined", architecture="pconv-unet", shipped=run))
+        assert ("joined into runs/tuned-joined as 0.5 × run:start" in run.describe()) == joined
         written = ship("tiny-joined", runs=str(runs), checkpoints=str(tmp_path / "elsewhere"))
         assert written == (str(runs / f"tuned{JOINED_SUFFIX}") if joined else None)
         assert not (tmp_path / "elsewhere").exists()

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from train.data import NVIDIA_MASKS, DataError
 from train.losses import LOSSES, MissingWeightsError
-from train.recipes import get_recipe, list_recipes
+from train.recipes import JOINED_SUFFIX, get_recipe, list_recipes
 from train.trainer import CheckpointError, TrainOptions, Trainer
 
 __all__ = ["build_parser", "main"]
@@ -181,8 +181,6 @@ def _resolve_run(args: argparse.Namespace, recipe) -> dict:
         stage = init_from[4:]
         folder = Path(out).parent / stage
         if not (folder / "config.json").exists():
-            from train.shipped import JOINED_SUFFIX
-
             if stage.endswith(JOINED_SUFFIX):
                 trained = stage[:-len(JOINED_SUFFIX)]
                 how = (f"train {trained} and join it with its start first (bash scripts/train_shipped.sh "

@@ -129,6 +129,11 @@ RECONSTRUCTION = (Phase("reconstruction"),)
 ADVERSARIAL = (Phase("adversarial", generator=True, discriminator=True, adversarial=True),)
 
 
+#: Where an intermediate stage with ``join_with`` leaves its joined weights, beside its run folder: a later
+#: stage starts from (and joins with) ``run:CHECKPOINT-joined``.
+JOINED_SUFFIX = "-joined"
+
+
 @dataclass(frozen=True)
 class ShippedRun:
     """How a shipped checkpoint was trained, beyond its recipe: where the data lies and how long it ran.
@@ -155,7 +160,9 @@ class ShippedRun:
             them (chosen by a measurement on train photos; its record says which).
         join_with, join_weight: when ``join_with`` is set (a shipped name or ``run:NAME``), the shipped weights
             are ``(1 − join_weight)·join_with + join_weight·this run``, joined in weight space by
-            :func:`train.shipped.ship` (:mod:`train.interpolate`): a fine-tuned stage and its start.
+            :func:`train.shipped.ship` (:mod:`train.interpolate`): a fine-tuned stage and its start. For an
+            intermediate stage (``ship=False``) the join goes to ``runs/CHECKPOINT-joined``, where a later stage
+            starts from it (``init_from="run:CHECKPOINT-joined"``).
         rank: the app's preference among the models of its domain, lower first, written into the
             shipped config (``inpainting_hub.rank``; None: ranked by its evaluation).
         dataset_name, description: model-card metadata.
@@ -199,7 +206,8 @@ class ShippedRun:
         if self.freeze_encoder_norm:
             parts.append("encoder norm frozen")
         if self.join_with:
-            parts.append(f"shipped as {1 - self.join_weight:g} × {self.join_with} + {self.join_weight:g} × this run "
+            where = "shipped" if self.ship else f"joined into runs/{self.checkpoint}{JOINED_SUFFIX}"
+            parts.append(f"{where} as {1 - self.join_weight:g} × {self.join_with} + {self.join_weight:g} × this run "
                          "(weight space)")
         return ", ".join(parts)
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from train.data import MaskSpec
-from train.recipes import Recipe, ShippedRun, get_recipe, register_recipe
+from train.recipes import JOINED_SUFFIX, Recipe, ShippedRun, get_recipe, register_recipe
 
 __all__ = ["ORDER", "JOINED_SUFFIX", "shipped_recipes", "register_stage", "ship"]
 
@@ -191,12 +191,10 @@ _continue("continue", "pconv-unet-photos-texture", max_minutes=55)
 # until 2026-12-06): each round fine-tunes the model it starts from with the detail-energy term for the round's
 # minutes, then joins the run with its start half and half in weight space (a join keeps a part of the run's
 # realism gain and little of its SSIM loss); the next round starts from that join. Every round was measured on
-# both protocol sets at 768 px, and the PSNR/SSIM bar of issue 14 still held after each.
+# both protocol sets at 768 px, and the PSNR/SSIM bar of issue 14 still held after each; a third round broke a
+# scenes/val SSIM cell (docs/measurements/21), so adding rounds is not the way on.
 # edge_blend 2 (Navier-Stokes in a 2-px band along the hole's edge; no weights) is set after training
 # (docs/measurements/17-shipped-edge-blend.md).
-#: Where an intermediate stage with ``join_with`` leaves its joined weights, beside its run folder: a later
-#: stage starts from (and joins with) ``run:CHECKPOINT-joined``.
-JOINED_SUFFIX = "-joined"
 _ROUNDS = (50, 45)  # each round's fine-tuning minutes
 _DJ = (_d + ": L1/TV + SSIM, two PatchGAN texture stages, then two detail-energy stages, each joined half and "
        "half in weight space with the model it started from")
