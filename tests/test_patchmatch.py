@@ -129,7 +129,7 @@ def test_on_real_photos_with_object_sized_holes_patchmatch_is_more_realistic_tha
     for i, path in enumerate(files):
         photo = prepare_image(path, "native")
         hole = generator(np.random.default_rng(i), photo.shape[:2]).astype(bool)
-        target = torch.from_numpy(photo).permute(2, 0, 1)[None].float() / 255
+        target = torch.from_numpy(np.array(photo)).permute(2, 0, 1)[None].float() / 255
         mask = torch.from_numpy(hole.astype(np.float32))[None, None]
         for name in scores:
             out = np.array(inpainting.inpaint(inpainting.load_model(name), photo, hole))
