@@ -22,7 +22,7 @@ from inpainting.hub import InpaintingModel
 from train import cli, push
 from train.data import (IMAGE_EXTENSIONS, DataError, EpochSampler, ImageFolderDataset, InpaintingDataset, MaskSpec,
                         MultiScaleRandomCrop, build_mask_sampler, open_source,
-                        MixedSource, describe_source)
+                        MixedSource, describe_source, make_loader)
 from train.losses import MissingWeightsError, ssim_loss
 from train.recipes import ADVERSARIAL, AdversarialSpec, LossTerm, OptimizerSpec, Phase, Recipe, get_recipe, list_recipes
 from train.trainer import (DISCRIMINATOR_FILE, CheckpointError, TrainOptions, Trainer, load_checkpoint, phase_bounds,
@@ -997,3 +997,83 @@ def test_a_shipped_run_carries_its_seed_and_the_command_line_wins(tmp_path):
     assert cli._resolve_run(parser.parse_args(base), recipe)["seed"] == 0
     assert cli._resolve_run(parser.parse_args(base), seeded)["seed"] == 2
     assert cli._resolve_run(parser.parse_args(base + ["--seed", "5"]), seeded)["seed"] == 5
+
+
+# ----------------------------------------------------------------------------- weight averaging (EMA)
+class _NormInpainter(TinyInpainter):
+    """The tiny inpainter with a batch norm, so that the average's buffers are checked too."""
+
+    def __init__(self, width: int = 8, native_size: int = 32):
+        super().__init__(width, native_size)
+        self.net = nn.Sequential(nn.Conv2d(4, width, 3, padding=1), nn.BatchNorm2d(width), nn.ReLU(),
+                                 nn.Conv2d(width, 3, 3, padding=1))
+
+
+@pytest.fixture(scope="module")
+def norm_family():
+    name = "train-test-norm"
+    registry.register_model(name, description="test-only tiny inpainter with batch norm", pad_multiple=4,
+                            presets={"tiny": {"width": 8}}, default_preset="tiny")(_NormInpainter)
+    yield name
+    registry._REGISTRY.pop(name, None)
+
+
+def _weights(module):
+    return {k: v.detach().clone() for k, v in module.state_dict().items()}
+
+
+def test_ema_saves_the_exponential_average_of_the_generator_steps(data_dir, tmp_path, norm_family):
+    decay = 0.6
+    recipe = _recipe(architecture=norm_family, optimizer=OptimizerSpec(lr=1e-2, ema=decay))
+    trainer = Trainer(recipe, _options(data_dir, tmp_path / "o", steps=4))
+    expected = _weights(trainer.net)  # the average starts at the start's weights
+    start = {k: v.clone() for k, v in expected.items()}
+    loader = make_loader(trainer.train_set, batch_size=4, epoch=0, seed=0)
+    batches = iter(loader)
+    for _ in range(4):
+        try:
+            batch = next(batches)
+        except StopIteration:
+            batches = iter(loader)
+            batch = next(batches)
+        trainer.train_step(batch)
+        for k, v in _weights(trainer.net).items():  # parameters and the batch norm's running statistics
+            if v.is_floating_point():
+                expected[k] = decay * expected[k] + (1 - decay) * v
+    net = _weights(trainer.net)
+    averaged = _weights(trainer.ema.module)
+    for k, v in expected.items():
+        if v.is_floating_point():
+            assert torch.allclose(averaged[k], v, atol=1e-6), k
+    assert any(not torch.equal(averaged[k], net[k]) for k in net if net[k].is_floating_point())
+    assert any(not torch.equal(averaged[k], start[k]) for k in start if start[k].is_floating_point())
+    # what is validated and saved is the average, not the last weights
+    assert trainer.saved_model is trainer.ema.module
+    folder = trainer.save_model()
+    saved = inpainting.load_model(folder)
+    for k, v in saved.state_dict().items():
+        if v.is_floating_point():
+            assert torch.equal(v, averaged[k]), k
+    assert "exponential moving average, decay 0.6" in (folder / "README.md").read_text()
+
+
+def test_ema_resumes_with_its_average_and_matches_an_uninterrupted_run(data_dir, tmp_path, norm_family):
+    recipe = _recipe(architecture=norm_family, optimizer=OptimizerSpec(lr=1e-2, ema=0.9))
+    whole = Trainer(recipe, _options(data_dir, tmp_path / "whole", steps=4))
+    whole.fit()
+    cut = Trainer(recipe, _options(data_dir, tmp_path / "cut", steps=4, checkpoint_every=2))
+    cut.fit(stop_at_step=2)
+    resumed = Trainer(recipe, _options(data_dir, tmp_path / "cut", steps=4, resume=True))
+    assert resumed.ema.n_averaged.item() == 3  # the start, then two steps
+    resumed.fit()
+    a, b = _weights(whole.ema.module), _weights(resumed.ema.module)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not all(torch.equal(a[k], _weights(whole.net)[k]) for k in a)
+
+
+def test_ema_is_checked_and_reaches_the_recipe_from_the_command_line(data_dir, tmp_path, capsys, tiny_family):
+    with pytest.raises(ValueError, match=r"ema must be a decay in \[0, 1\)"):
+        OptimizerSpec(ema=1.0)
+    assert _recipe().override(ema=0.99).optimizer == OptimizerSpec(lr=1e-2, ema=0.99)
+    assert _recipe().override(lr=3e-3, ema=0.99).optimizer == OptimizerSpec(lr=3e-3, ema=0.99)
+    assert Trainer(_recipe(), _options(data_dir, tmp_path / "off", steps=1)).ema is None

@@ -81,6 +81,7 @@ def training_card(trainer: "Trainer") -> str:
         ("Masks", f"{recipe.masks}" + (f", {recipe.masks_per_image} per image" if recipe.masks_per_image > 1 else "")),
         ("Loss", used + (f" (left out: {', '.join(trainer.dropped_terms)})" if trainer.dropped_terms else "")),
         ("Optimizer", f"{recipe.optimizer.name} lr {recipe.optimizer.lr:g}"
+         + (f"; saved weights: exponential moving average, decay {recipe.optimizer.ema:g}" if recipe.optimizer.ema else "")
          + (f"; encoder batch norm frozen ({len(trainer.frozen_norms)} layers)" if trainer.frozen_norms else "")),
         ("Batch size", f"{recipe.batch_size} × {trainer.accelerator.num_processes} process(es)"),
         ("Steps", f"{trainer.step} of {trainer.total_steps} ({trainer.step / trainer.steps_per_epoch:.2f} epochs)"

@@ -101,6 +101,8 @@ def trainer_state(trainer: "Trainer") -> dict[str, Any]:
         "scheduler": trainer.scheduler.state_dict(),
         "rng": rng_state(),
     }
+    if trainer.ema is not None:
+        state["ema"] = trainer.ema.state_dict()
     if trainer.discriminator is not None:
         state["discriminator"] = trainer.accelerator.unwrap_model(trainer.discriminator).state_dict()
         state["d_optimizer"] = trainer.d_optimizer.state_dict()
@@ -149,6 +151,11 @@ def restore_trainer(trainer: "Trainer", state: dict[str, Any]) -> None:
         trainer.accelerator.unwrap_model(trainer.discriminator).load_state_dict(state["discriminator"])
         trainer.d_optimizer.load_state_dict(state["d_optimizer"])
         trainer.d_scheduler.load_state_dict(state["d_scheduler"])
+    if trainer.ema is not None:
+        if "ema" in state:
+            trainer.ema.load_state_dict(state["ema"])
+        else:  # a run that kept no average (or an older checkpoint): the average starts at the restored weights
+            trainer.ema = trainer._make_ema()
     trainer.step, trainer.wall_time = int(state["step"]), float(state["wall_time"])
     trainer.images_seen = int(state.get("images_seen", 0))
     trainer.metrics = dict(state.get("metrics", {}))

@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "stage, with a low --lr such as 5e-5)")
     model.add_argument("--lr", type=float, help="generator learning rate (with --resume: the run continues at the "
                                                  "resolved recipe's rate, this one if given)")
+    model.add_argument("--ema", type=float, metavar="DECAY",
+                       help="save an exponential moving average of the generator's weights with this decay "
+                            "(e.g. 0.999), not its last weights; 0: off (default: the recipe's)")
     model.add_argument("--loss", action="append", default=[], metavar="NAME=WEIGHT",
                        help="generator loss term over the recipe's: a new NAME adds it, a known one takes WEIGHT, "
                             "0 drops it (e.g. ssim=1, tv=0); repeatable; names: " + ", ".join(LOSSES))
@@ -253,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:  # the command line's changes to what is trained, applied once: the trainer sees the resolved recipe
         recipe = recipe.override(size=args.size, batch_size=args.batch_size, preset=args.preset,
-                                 model_options=model_options, loss_weights=loss_weights, lr=args.lr,
+                                 model_options=model_options, loss_weights=loss_weights, lr=args.lr, ema=args.ema,
                                  masks=args.masks, masks_per_image=args.masks_per_image, crop_scales=crop_scales,
                                  domain=args.domain)
     except (KeyError, ValueError) as err:

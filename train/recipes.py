@@ -53,6 +53,10 @@ class OptimizerSpec:
     Attributes:
         lr_milestones: fractions of the run after which the learning rate is multiplied by
             ``lr_gamma`` (e.g. ``(0.4,)`` with 0.1: 1e-3 for 8 of 20 epochs, then 1e-4).
+        ema: decay of an exponential moving average of the generator's weights (and buffers), updated
+            after every generator step; the run validates and saves the average, not the last weights
+            (0: off). 0.999 averages over about the last thousand steps, as GAN generators usually are
+            (Karras et al. 2018; Yazici et al. 2019, "The Unusual Effectiveness of Averaging in GAN Training").
     """
 
     name: str = "adam"
@@ -61,6 +65,11 @@ class OptimizerSpec:
     weight_decay: float = 0.0
     lr_milestones: tuple[float, ...] = ()
     lr_gamma: float = 0.1
+    ema: float = 0.0
+
+    def __post_init__(self):
+        if isinstance(self.ema, bool) or not isinstance(self.ema, (int, float)) or not 0 <= self.ema < 1:
+            raise ValueError(f"ema must be a decay in [0, 1) (0: no moving average), got {self.ema!r}")
 
 
 @dataclass(frozen=True)
@@ -280,7 +289,8 @@ class Recipe:
     def override(self, *, size: int | None = None, batch_size: int | None = None, preset: str | None = None,
                  model_options: dict[str, Any] | None = None, loss_weights: dict[str, float] | None = None,
                  lr: float | None = None, masks: str | None = None, masks_per_image: int | None = None,
-                 crop_scales: tuple[float, ...] | None = None, domain: str | None = None) -> "Recipe":
+                 crop_scales: tuple[float, ...] | None = None, domain: str | None = None,
+                 ema: float | None = None) -> "Recipe":
         """The recipe with command-line overrides applied, once, at the edge (``python -m train``,
         :func:`train.train`); ``None`` keeps the recipe's value. ``model_options`` merge over the
         recipe's; ``loss_weights`` re-weight terms as :meth:`with_losses`; ``masks`` names a generator."""
@@ -292,8 +302,9 @@ class Recipe:
             changes["masks"] = MaskSpec(masks)
         if model_options:
             changes["model_options"] = {**recipe.model_options, **model_options}
-        if lr is not None:
-            changes["optimizer"] = replace(recipe.optimizer, lr=lr)
+        if lr is not None or ema is not None:
+            changes["optimizer"] = replace(recipe.optimizer, **{k: v for k, v in (("lr", lr), ("ema", ema))
+                                                                  if v is not None})
         return recipe.replace(**changes) if changes else recipe
 
     def with_losses(self, weights: dict[str, float]) -> "Recipe":
@@ -332,7 +343,8 @@ class Recipe:
                  f"masks {self.masks}" + (f" ×{self.masks_per_image}" if self.masks_per_image > 1 else ""),
                  f"    loss: {' + '.join(str(t) for t in self.losses)}; {self.optimizer.name} lr {self.optimizer.lr:g}"
                  + (f" ×{self.optimizer.lr_gamma:g} after {', '.join(f'{m:.0%}' for m in self.optimizer.lr_milestones)}"
-                    if self.optimizer.lr_milestones else "")]
+                    if self.optimizer.lr_milestones else "")
+                 + (f"; weights averaged (EMA {self.optimizer.ema:g})" if self.optimizer.ema else "")]
         if self.adversarial is not None:
             adv = self.adversarial
             lines.append(f"    adversarial: {adv.discriminator} discriminator, {adv.loss} loss ×{adv.weight:g}"

@@ -81,6 +81,8 @@ def train_step(trainer: "Trainer", batch: dict[str, torch.Tensor]) -> dict[str, 
         trainer.optimizer.zero_grad(set_to_none=True)
         acc.backward(total)
         trainer.optimizer.step()
+        if trainer.ema is not None:
+            trainer.ema.update_parameters(trainer.net)
 
     if phase.discriminator:
         real = image.detach().requires_grad_(trainer.strategy.needs_real_grad)

@@ -338,6 +338,9 @@ class Trainer:
             self.model, self.optimizer = acc.prepare(self.model, self.optimizer)
 
         self.phase_bounds = phase_bounds(recipe.phases, self.total_steps)
+        #: the exponential moving average of the generator (recipe.optimizer.ema), or None; what validate()
+        #: measures and save_model() writes when set
+        self.ema = self._make_ema() if recipe.optimizer.ema else None
 
         self.step = 0
         self.wall_time = 0.0
@@ -352,6 +355,20 @@ class Trainer:
             self._restore(load_checkpoint(self.checkpoint_path))
 
     # ------------------------------------------------------------------ construction helpers
+    def _make_ema(self):
+        """A moving average of ``self.net`` (torch's ``AveragedModel``: a copy of the model, parameters and
+        buffers averaged, so batch-norm statistics follow the averaged weights), starting at its weights."""
+        from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+        ema = AveragedModel(self.net, multi_avg_fn=get_ema_multi_avg_fn(self.recipe.optimizer.ema), use_buffers=True)
+        ema.update_parameters(self.net)  # the first update copies: the average starts at the start's weights
+        return ema
+
+    @property
+    def saved_model(self) -> nn.Module:
+        """The model that is validated and saved: the moving average when the recipe keeps one."""
+        return self.net if self.ema is None else self.ema.module
+
     def _seed_everything(self, seed: int) -> None:
         random.seed(seed)
         np.random.seed(seed)  # noqa: NPY002 - third-party code only; ours passes generators
@@ -504,8 +521,8 @@ class Trainer:
         """Metrics on the validation images (main process), a PNG grid and TensorBoard entries."""
         if not self.accelerator.is_main_process:
             return {}
-        model = self.net
-        was_training = model.training
+        model = self.saved_model
+        was_training = self.net.training
         model.eval()
         loader = torch.utils.data.DataLoader(self.val_set, batch_size=max(1, min(16, self.recipe.batch_size * 2)))
         sums: dict[str, float] = {}
@@ -636,7 +653,7 @@ class Trainer:
 
     def save_model(self) -> Path:
         """Write the ``save_pretrained`` folder (and ``samples.png``) into ``out``."""
-        model = self.net
+        model = self.saved_model
         model.eval()
         self.out.mkdir(parents=True, exist_ok=True)
         if self._last_grid is not None:
