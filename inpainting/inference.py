@@ -108,9 +108,15 @@ def predict(model, rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
     than the model reaches here (:func:`_unreached`), those pixels come from a run at
     :func:`reach_side` instead (upscaled), blended linearly over ``_CORE_FEATHER`` pixels around
     them into this size's fill, so a wide object removal gets a coarse fill in its middle, not a flat
-    grey, and keeps the full-resolution fill everywhere the model reaches."""
+    grey, and keeps the full-resolution fill everywhere the model reaches. A model with a
+    ``core_depth`` (:class:`~inpainting.models.pconv_unet.PConvUNet`) has its hole pixels deeper than
+    that (distance to the nearest known pixel, at this size) taken from the smaller run too."""
     pred = _to_uint8(run_model(model, rgb, hole))
     core = _unreached(model, hole)
+    depth = float(getattr(model, "core_depth", 0) or 0)
+    if depth and hole.any():  # also the pixels deeper than the model's core_depth
+        deep = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE) > depth
+        core = deep if core is None else core | deep
     if core is None or not core.any():
         return pred
     h, w = hole.shape

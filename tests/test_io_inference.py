@@ -344,6 +344,40 @@ def test_a_hole_deeper_than_a_pconv_unet_reaches_gets_its_core_from_a_smaller_ru
     assert reach_side(inpainting.create_model("opencv-telea"), deep, 384) == 384  # OpenCV reaches any depth
 
 
+def test_core_depth_takes_the_deep_pixels_of_a_reached_hole_from_the_smaller_run_too():
+    """A hole the small PConv U-Net reaches everywhere (a 60-px band, 30 px deep at most) is filled by
+    one run at its own size; with ``core_depth=12`` the pixels deeper than 12 px come from the
+    smaller run (the same one an unreached core would get), blended over the feather, and the
+    pixels within 12 px of the known region minus the feather keep the full-size fill."""
+    import cv2
+
+    from inpainting.inference import _CORE_FEATHER, _scaled, predict, reach_side, run_model, _resize, _to_uint8
+
+    torch.manual_seed(0)
+    rgb = np.random.default_rng(1).integers(0, 255, (384, 384, 3), dtype=np.uint8)
+    hole = np.zeros((384, 384), bool)
+    hole[:, 162:222] = True
+    plain = inpainting.create_model("pconv-unet", "small").eval()
+    deep_model = inpainting.create_model("pconv-unet", "small", core_depth=12).eval()
+    deep_model.load_state_dict(plain.state_dict())
+    assert deep_model.core_depth == 12.0 and plain.core_depth == 0.0
+    full = _to_uint8(run_model(plain, rgb, hole))
+    np.testing.assert_array_equal(predict(plain, rgb, hole), full)  # reached everywhere: one run
+    out = predict(deep_model, rgb, hole)
+    depth = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    side = reach_side(plain, hole, int(384 * 0.85))
+    small_rgb, small_hole = _scaled(rgb, hole, side)
+    coarse = _resize(_to_uint8(run_model(plain, small_rgb, small_hole)), (384, 384))
+    deep = depth > 12
+    np.testing.assert_array_equal(out[deep], coarse[deep])
+    near = hole & (depth <= 12 - _CORE_FEATHER - 1)
+    assert near.sum() > 1000
+    np.testing.assert_array_equal(out[near], full[near])
+    assert (out[deep] != full[deep]).any()
+    with pytest.raises(ValueError, match="core_depth must be >= 0"):
+        inpainting.create_model("pconv-unet", "small", core_depth=-1)
+
+
 @pytest.mark.parametrize("preset", ["small", "celeba"])
 def test_unreached_is_where_the_pconv_unet_gives_a_flat_grey_and_nowhere_else(preset):
     """The mask path alone predicts the forward pass: exactly sigmoid(0) = 0.5 on every unreached

@@ -171,6 +171,12 @@ class PConvUNet(
         edge_blend (float, default 0): width in pixels of a band along the hole's edge where the
             fill is blended toward OpenCV Navier-Stokes (:func:`~inpainting.models.classical.edge_blend`;
             0: none; not Liu et al.'s). It has no weights, so any checkpoint can take it.
+        core_depth (float, default 0): hole pixels farther than this many pixels (at the working size)
+            from the nearest known pixel are filled, like the pixels the network does not reach at all
+            (:meth:`unreached`), from a second, smaller run of the network upscaled
+            (:func:`inpainting.inference.predict`); 0: only the unreached ones. Deep in a large hole the
+            network's fill comes from its coarsest levels alone, nearest-upsampled: tiles of its deepest
+            stride with colours the photo does not have. No weights, so any checkpoint can take it.
 
     ``pad_multiple`` is ``2 ** (number of downsamplings)``.
     """
@@ -187,6 +193,7 @@ class PConvUNet(
         upsample: str = "nearest",
         refine_channels: int = 0,
         edge_blend: float = 0.0,
+        core_depth: float = 0.0,
     ):
         super().__init__()
         channels, kernel_sizes = [int(c) for c in channels], [int(k) for k in kernel_sizes]
@@ -202,6 +209,8 @@ class PConvUNet(
             raise ValueError(f"refine_channels must be >= 0 (0: no refiner), got {refine_channels}")
         if not float(edge_blend) >= 0:
             raise ValueError(f"edge_blend must be >= 0 pixels (0: none), got {edge_blend}")
+        if not float(core_depth) >= 0:
+            raise ValueError(f"core_depth must be >= 0 pixels (0: only unreached pixels), got {core_depth}")
         if norm not in _NORMS:
             raise ValueError(f"norm must be one of {sorted(_NORMS)}, got {norm!r}")
         if not first_level_downsamples and len(channels) < 2:
@@ -211,6 +220,7 @@ class PConvUNet(
         self.upsample = upsample
         self.refine_channels = int(refine_channels)
         self.edge_blend = float(edge_blend)
+        self.core_depth = float(core_depth)
         self.native_size = int(native_size)
         self.pad_multiple = 2 ** (len(channels) - (0 if first_level_downsamples else 1))
 
