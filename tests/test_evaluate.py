@@ -455,6 +455,14 @@ def test_paired_margins_and_the_bar_verdict(image_folder, nvidia_folder, tmp_pat
     assert [r.split(" | ")[0] for r in rows] == ["| `runs/better`", "| `returns-input`"]
     assert rows[0].endswith("| **not met** | met |") and rows[1].endswith("| **not met** | **not met** |")
     assert "(NS, (0.4, 0.5])" in rows[0] or "(Telea, (0.4, 0.5])" in rows[0]
+    # --cells lists every fidelity cell; only the broken bucket's SSIM cells are marked
+    assert margins.main([str(tmp_path), "--models", "better", "--cells"]) == 0
+    table = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| (")]
+    assert [line.split(" | ")[0] for line in table] == [f"| {b}" for b in results["buckets"][1:]]
+    marked = {line.split(" | ")[0][2:] for line in table if "✗" in line}
+    assert marked == {"(0.4, 0.5]"}
+    broken_row = next(line for line in table if line.startswith("| (0.4, 0.5]"))
+    assert [cell.endswith("✗") for cell in broken_row.rstrip(" |").split(" | ")[1:]] == [False, False, True, True]
     assert margins.main([str(tmp_path), "--models", "nope"]) == 2
     assert "no model called 'nope'" in capsys.readouterr().err
     with pytest.raises(ValueError, match="bucket '\\(0.9, 1.0\\]' is not in this evaluation"):

@@ -15,7 +15,9 @@ evaluation set:
 
 prints one Markdown row per model: its weakest PSNR and SSIM cells (by the lower end of the
 interval, with the bucket and the baseline), its SWD margins, and whether each half is met;
-``--reference NAME`` adds the paired margins over that model (a candidate against the shipped one).
+``--reference NAME`` adds the paired margins over that model (a candidate against the shipped one);
+``--cells`` adds, per model, every fidelity cell (bucket × baseline × PSNR/SSIM) with the ones whose
+interval reaches zero marked, so the slack a candidate leaves in each cell can be read off.
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ import numpy as np
 
 from train.evaluate.results import load_results
 
-__all__ = ["paired_margin", "Cell", "BarVerdict", "bar_verdict", "find_model", "verdict_rows", "main"]
+__all__ = ["paired_margin", "Cell", "BarVerdict", "bar_verdict", "find_model", "verdict_rows", "cell_rows", "main"]
 
 #: The classical methods the bar is measured against.
 BAR_BASELINES = ("opencv-telea", "opencv-ns")
@@ -161,6 +163,25 @@ def verdict_rows(results: dict, models, baselines=BAR_BASELINES, reference: str 
     return rows
 
 
+def cell_rows(results: dict, model: str, baselines=BAR_BASELINES) -> list[str]:
+    """A Markdown table of every fidelity cell of ``model``'s bar: one row per bucket, a column per metric
+    and baseline; a cell whose interval does not exclude zero is marked ✗."""
+    verdict = bar_verdict(results, model, baselines)
+    baselines = list(dict.fromkeys(c.baseline for c in verdict.fidelity))
+    columns = [(m, b) for m in ("psnr", "ssim") for b in baselines]
+    head = ["bucket", *(f"Δ{m.upper()} vs {_short(b)}" for m, b in columns)]
+    rows = [f"`{verdict.model}`: every fidelity cell (✗: the interval reaches zero)", "",
+            "| " + " | ".join(head) + " |", "|---|" + "---:|" * len(columns)]
+    cells = {(c.bucket, c.metric, c.baseline): c for c in verdict.fidelity}
+    for bucket in dict.fromkeys(c.bucket for c in verdict.fidelity):
+        texts = []
+        for m, b in columns:
+            cell = cells[bucket, m, b]
+            texts.append(cell.text() + ("" if cell.low > 0 else " ✗"))
+        rows.append(f"| {bucket} | " + " | ".join(texts) + " |")
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m train.evaluate.margins", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -168,10 +189,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--models", nargs="+", required=True, help="models of that evaluation (a unique name suffix will do)")
     p.add_argument("--against", nargs="+", default=list(BAR_BASELINES), help="baselines (default: Telea and NS)")
     p.add_argument("--reference", help="also give each model's paired margins over this model")
+    p.add_argument("--cells", action="store_true", help="also print every fidelity cell of each model")
     args = p.parse_args(argv)
     try:
         results = load_results(args.results)
         rows = verdict_rows(results, args.models, args.against, args.reference)
+        if args.cells:
+            for name in args.models:
+                rows += ["", *cell_rows(results, name, args.against)]
     except (KeyError, ValueError, FileNotFoundError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"error: {message}", file=sys.stderr)
