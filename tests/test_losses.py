@@ -167,6 +167,57 @@ def test_detail_energy_terms_train_the_hole_only_per_image(term):
             term(mild, target, mask, levels=bad)
 
 
+def test_patch_swd_ranks_fills_as_the_realism_score_does_and_charges_detail_of_the_wrong_kind():
+    """patch_swd is the realism score's differentiable twin: on the same fills it orders them as
+    inpainting.metrics.swd_realism does, and unlike band_energy it charges noise that carries the
+    truth's detail energy, because the noise's patches are not the truth's kind of patches."""
+    from inpainting.metrics import swd_realism
+
+    target = _textured(96, seed=2)
+    mask = torch.zeros(1, 1, 96, 96)
+    mask[:, :, 24:72, 20:76] = 1
+    blur = lambda x, k: torch.nn.functional.avg_pool2d(x, k, 1, k // 2, count_include_pad=False)  # noqa: E731
+    shifted = target.roll(6, dims=-1)  # the truth's detail, a few pixels off: wrong pixels, right kind
+    g = torch.Generator().manual_seed(5)
+    noisy = blur(target, 9) + 0.02 * torch.randn(target.shape, generator=g)  # blur plus uncorrelated energy
+    fills = {"truth": target, "shifted": shifted, "mild blur": blur(target, 5), "heavy blur": blur(target, 9),
+             "flat": torch.full_like(target, 0.5)}
+    torch.manual_seed(0)
+    loss = {k: float(L.patch_swd(v, target, mask, patches=4096, directions=256)) for k, v in fills.items()}
+    score = {k: float(swd_realism(v, target, mask)) for k, v in fills.items()}
+    assert loss["truth"] == 0 and score["truth"] == 0
+    assert sorted(loss, key=loss.get) == sorted(score, key=score.get) == list(fills)
+    # the full-resolution energy the blur lost, given back as noise: band_energy is content, patch_swd is not
+    assert L.band_energy(noisy, target, mask, levels=(0,)) < 0.2 * L.band_energy(blur(target, 9), target, mask, levels=(0,))
+    torch.manual_seed(0)
+    assert L.patch_swd(noisy, target, mask) > 2.5 * L.patch_swd(shifted, target, mask)
+
+
+def test_patch_swd_trains_the_hole_only_per_image_and_checks_its_options():
+    target = _textured()
+    mask = torch.zeros(1, 1, 64, 64)
+    mask[:, :, 16:48, 16:48] = 1
+    mild = torch.nn.functional.avg_pool2d(target, 5, 1, 2, count_include_pad=False)
+    fill = mild.clone().requires_grad_(True)
+    L.patch_swd(fill, target, mask).backward()
+    assert fill.grad[mask.expand_as(fill) == 1].abs().sum() > 0
+    assert fill.grad[mask.expand_as(fill) == 0].abs().sum() == 0
+    torch.manual_seed(3)
+    full = L.patch_swd(mild, target, mask)
+    assert full > 0.05
+    torch.manual_seed(3)  # the same draws of positions and directions under bf16 autocast
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert torch.allclose(L.patch_swd(mild, target, mask), full)
+    torch.manual_seed(3)  # an image without a hole neither adds nor dilutes
+    pair = torch.cat([mild, mild]), torch.cat([target, target])
+    assert torch.allclose(L.patch_swd(*pair, torch.cat([mask, torch.zeros_like(mask)])), full)
+    assert L.patch_swd(mild, target, torch.zeros_like(mask)) == 0
+    for bad in (dict(patch=4), dict(patch=0), dict(patches=1), dict(directions=0), dict(levels=())):
+        with pytest.raises(ValueError, match="patch|level"):
+            L.patch_swd(mild, target, mask, **bad)
+    assert "patch_swd" in L.LOSSES
+
+
 def test_total_variation_is_zero_for_flat_composite_and_sees_only_the_dilated_hole():
     _, target, mask = _batch()
     flat = torch.full_like(target, 0.5)

@@ -736,5 +736,33 @@ register_recipe(RECIPES["photos-pconv-texture-energy"].derive(
           "levels, losses and critic are stage 11's, so the neighbourhood is the one change (measured, rejected: "
           "docs/measurements/18-local-band-energy.md)"))
 
+register_recipe(RECIPES["photos-pconv-texture-energy"].derive(
+    "photos-pconv-texture-swd",
+    "photos-pconv-texture-energy with the detail term asking for the truth's kind of detail, not only its amount: "
+    "a sliced Wasserstein distance between the hole's Laplacian-band patches and the truth's (patch_swd, weight 0.1)",
+    losses=RECIPES["photos-pconv-texture"].losses + (LossTerm("patch_swd", 0.1),),
+    notes="continues a photos-pconv-texture model and its critic (--init-from checkpoints/pconv-unet-photos). Every "
+          "chain that trained with band_energy (the hole's band RMS) landed on one line of realism against SSIM "
+          "(docs/measurements/20-23): the term buys amplitude, and the generator pays it partly as a grid that SSIM "
+          "counts and the realism score does not reward. patch_swd compares the distributions of 7x7 band patches "
+          "at full, 1/2 and 1/4 resolution (Heitz et al. 2021's sliced Wasserstein texture loss on the realism "
+          "score's own Laplacian bands), so a grid or noise of the right energy still pays. Weight 0.1 gives its "
+          "gradient on the shipped model's fills the size of band_energy's at 0.08; losses, critic and weights are "
+          "otherwise photos-pconv-texture-energy's, so the detail term is the one change. The realism score is "
+          "this quantity, so its fills are judged by eye too (docs/measurements/24-patch-swd-term.md)"))
+
+register_recipe(Recipe(
+    name="photos-pconv-swd",
+    description="photos-pconv-texture-swd without the critic: the pixel terms and the patch_swd term alone (weight 1)",
+    architecture="pconv-unet", preset="small",
+    notes="continues a photos-pconv-texture model (--init-from checkpoints/pconv-unet-photos; its critic is not used). "
+          "With the critic and patch_swd at weight 1 the fill's realism score passed Navier-Stokes' and PatchMatch's on "
+          "photos/val, but along the same line of realism against SSIM as every critic-trained chain, with the grid "
+          "those chains show (docs/measurements/24-patch-swd-term.md). Without the critic the sliced Wasserstein term "
+          "is the only thing asking for detail, so the run shows whether the critic's share of the detail is what "
+          "costs SSIM",
+    **{**_PHOTOS, "losses": RECIPES["photos-pconv-texture"].losses + (LossTerm("patch_swd", 1.0),),
+       "optimizer": OptimizerSpec("adam", lr=1e-4)}))
+
 # The shipped checkpoints' recipes (one per checkpoint and stage) derive from the ones above.
 import train.shipped  # noqa: E402,F401  (registers them)
