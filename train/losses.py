@@ -232,7 +232,7 @@ def local_band_energy(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tens
     return _per_level("local_band_energy", pred, target, mask, levels, ratio)
 
 
-def _hole_patches(band: torch.Tensor, hole: torch.Tensor, size: int, count: int) -> tuple[torch.Tensor, torch.Tensor]:
+def _hole_patches(band: torch.Tensor, hole: torch.Tensor, size: int, count: int) -> torch.Tensor:
     """Random ``size``×``size`` patch positions centred on the hole of one image: ``band`` C×h×w,
     ``hole`` h×w (> 0 = hole). Returns the flat indices (P×size²) into ``band`` padded by
     ``size // 2`` with replicated edges (as the realism score pads), P = min(``count``, hole pixels)."""

@@ -751,18 +751,17 @@ register_recipe(RECIPES["photos-pconv-texture-energy"].derive(
           "otherwise photos-pconv-texture-energy's, so the detail term is the one change. The realism score is "
           "this quantity, so its fills are judged by eye too (docs/measurements/24-patch-swd-term.md)"))
 
-register_recipe(Recipe(
-    name="photos-pconv-swd",
-    description="photos-pconv-texture-swd without the critic: the pixel terms and the patch_swd term alone (weight 1)",
-    architecture="pconv-unet", preset="small",
+register_recipe(RECIPES["photos-pconv-texture-swd"].derive(
+    "photos-pconv-swd",
+    "photos-pconv-texture-swd without the critic: the pixel terms and the patch_swd term alone (weight 1)",
+    adversarial=None, phases=RECONSTRUCTION,
+    losses=RECIPES["photos-pconv-texture"].losses + (LossTerm("patch_swd", 1.0),),
     notes="continues a photos-pconv-texture model (--init-from checkpoints/pconv-unet-photos; its critic is not used). "
           "With the critic and patch_swd at weight 1 the fill's realism score passed Navier-Stokes' and PatchMatch's on "
           "photos/val, but along the same line of realism against SSIM as every critic-trained chain, with the grid "
           "those chains show (docs/measurements/24-patch-swd-term.md). Without the critic the sliced Wasserstein term "
           "is the only thing asking for detail, so the run shows whether the critic's share of the detail is what "
-          "costs SSIM",
-    **{**_PHOTOS, "losses": RECIPES["photos-pconv-texture"].losses + (LossTerm("patch_swd", 1.0),),
-       "optimizer": OptimizerSpec("adam", lr=1e-4)}))
+          "costs SSIM"))
 
 # The shipped checkpoints' recipes (one per checkpoint and stage) derive from the ones above.
 import train.shipped  # noqa: E402,F401  (registers them)
