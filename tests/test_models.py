@@ -406,6 +406,34 @@ def test_pconv_edge_blend_takes_navier_stokes_at_the_hole_edge_and_the_learned_f
         inpainting.create_model("pconv-unet", "tiny", edge_blend=-1)
 
 
+def test_pconv_flip_average_is_the_mean_of_the_fill_and_the_mirrored_fill_of_the_mirror_image(tmp_path):
+    """flip_average: in eval mode the output is (f(x, m) + flip(f(flip(x), flip(m)))) / 2 per image of a
+    batch (each image's own mirror, not its neighbour's), which differs from the plain fill; training mode
+    gives the plain fill; the option round-trips through config.json and takes only a bool."""
+    plain = tiny("pconv-unet", seed=1).eval()
+    averaged = inpainting.create_model("pconv-unet", "tiny", flip_average=True).eval()
+    averaged.load_state_dict(plain.state_dict())
+    gen = torch.Generator().manual_seed(0)
+    image = torch.rand(2, 3, 32, 32, generator=gen)
+    mask = (torch.rand(2, 1, 32, 32, generator=gen) > 0.7).float()
+    with torch.no_grad():
+        out = averaged(image, mask)
+        expected = torch.stack([
+            (plain(image[i:i + 1], mask[i:i + 1]) + plain(image[i:i + 1].flip(-1), mask[i:i + 1].flip(-1)).flip(-1))[0] / 2
+            for i in range(2)
+        ])
+        assert torch.allclose(out, expected, atol=1e-5)
+        assert (out - plain(image, mask)).abs().amax() > 1e-3
+    averaged.save_pretrained(tmp_path / "flip")
+    assert json.loads((tmp_path / "flip" / "config.json").read_text())["flip_average"] is True
+    with torch.no_grad():
+        assert torch.allclose(inpainting.load_model(str(tmp_path / "flip")).eval()(image, mask), out, atol=1e-6)
+        averaged.train(), plain.train()  # last: batch norm's running statistics move in training mode
+        assert torch.allclose(averaged(image, mask), plain(image, mask), atol=1e-6)
+    with pytest.raises(ValueError, match="flip_average must be true or false, got 'yes'"):
+        inpainting.create_model("pconv-unet", "tiny", flip_average="yes")
+
+
 def test_pconv_context_blocks_start_as_the_identity_and_see_the_whole_image():
     """A Fourier context block added to a trained PConv U-Net leaves it unchanged (adapt_state_dict),
     and once trained it carries a known pixel's change to the far corner, which the 3×3 partial
