@@ -10,6 +10,12 @@ Reads the ``results.json`` files that ``scripts/evaluate_shipped.sh`` wrote (one
 * records ``inpainting_hub.evaluation`` (mean PSNR / SSIM / L1 hole over all pairs, the set, the
   protocol name) in ``checkpoints/<name>/config.json``;
 * writes ``RESULTS.md``: each report's comparison, every model against the baselines, and speed.
+
+After adding or editing a record in ``docs/measurements/`` (no evaluation needed, so on a fresh clone too):
+
+    python scripts/publish_results.py --records-only
+
+``tests/test_shipped.py`` checks that RESULTS.md holds every record as written.
 """
 from __future__ import annotations
 
@@ -39,6 +45,7 @@ NATIVE_SETS = (  # evaluation folder under --eval-root, and how to name it: phot
 NATIVE_BASELINE = "opencv-ns"
 NATIVE_START = "<!-- native-size: written by scripts/publish_results.py -->"
 NATIVE_END = "<!-- /native-size -->"
+RECORDS_START = "<!-- measurement records: docs/measurements/*.md, written by scripts/publish_results.py -->"
 MEASUREMENTS = ROOT / "docs" / "measurements"  # hand-run benchmark tables, included verbatim
 FIGURES = ROOT / "docs" / "figures"
 MARK = "<!-- evaluation: written by scripts/publish_results.py -->"
@@ -377,9 +384,36 @@ def _native_section(eval_root: Path) -> list[str]:
                   f"![object removal on photos val]({objects.relative_to(ROOT).as_posix()})", ""]
         if res:
             lines += [f"Command: `{res['settings']['command']}`", ""]
-    for record in sorted(MEASUREMENTS.glob("*.md")) if MEASUREMENTS.is_dir() else []:
+    return lines + _records(MEASUREMENTS) + [NATIVE_END, ""]
+
+
+def _records(folder: Path) -> list[str]:
+    """The measurement records (``folder/*.md`` in name order, each verbatim) after their marker."""
+    lines = [RECORDS_START, ""]
+    for record in sorted(folder.glob("*.md")) if folder.is_dir() else []:
         lines += [record.read_text().strip(), ""]
-    return lines + [NATIVE_END, ""]
+    return lines
+
+
+def _write_records_only(path: Path, folder: Path) -> None:
+    """Replace only the measurement records at the end of RESULTS.md's native-size block, keeping its
+    tables: they need the native-size evaluations, which a fresh clone does not have. A RESULTS.md
+    written before the records had their marker gets it in front of the first record's text."""
+    text = path.read_text()
+    if NATIVE_END not in text:
+        raise SystemExit(f"{path} has no native-size block (no {NATIVE_END!r} line): run "
+                         "scripts/publish_results.py --native-only with the native-size evaluations first")
+    head, tail = text.split(NATIVE_END, 1)
+    if RECORDS_START in head:
+        head = head.split(RECORDS_START, 1)[0]
+    else:
+        first = next((r.read_text().strip().splitlines()[0] for r in sorted(folder.glob("*.md"))
+                      if r.read_text().strip()), None) if folder.is_dir() else None
+        if first is None or f"\n{first}\n" not in head:
+            raise SystemExit(f"{path}: cannot find where the measurement records begin (no {RECORDS_START!r} "
+                             f"line and no line {first!r} from {folder}); run --native-only instead")
+        head = head[:head.rindex(f"\n{first}\n") + 1]
+    path.write_text(head + "\n".join(_records(folder)) + "\n" + NATIVE_END + tail)
 
 
 def _write_native_only(path: Path, section: list[str]) -> None:
@@ -501,6 +535,9 @@ def main() -> None:
     p.add_argument("--readme", type=Path, default=ROOT / "README.md", help="README with the shipped-models block")
     p.add_argument("--native-only", action="store_true",
                    help="only rewrite RESULTS.md's native-size block (photos at their own size)")
+    p.add_argument("--records-only", action="store_true",
+                   help="only rewrite the measurement records (docs/measurements/*.md) at the end of RESULTS.md's "
+                        "native-size block, keeping its tables; needs no evaluation")
     p.add_argument("--pairs-only", action="store_true",
                    help="only rewrite the Places reports' pairs (photos/val at 256) in RESULTS.md, their cards and "
                         "the README's checkpoint rows")
@@ -508,7 +545,16 @@ def main() -> None:
     if args.pairs_only:
         _write_pairs_only(args)
         return
+    if args.records_only:
+        _write_records_only(args.out, MEASUREMENTS)
+        print(f"wrote the measurement records of {args.out}")
+        return
     if args.native_only:
+        missing = [folder for folder, _ in NATIVE_SETS if _load(args.eval_root / folder) is None]
+        if missing:  # would replace published tables with "Not evaluated yet"
+            raise SystemExit(f"--native-only: no results.json in {', '.join(str(args.eval_root / f) for f in missing)}; "
+                             "evaluate first (scripts/evaluate_shipped.sh), or use --records-only to rewrite only the "
+                             "measurement records")
         _write_native_only(args.out, _native_section(args.eval_root))
         print(f"wrote the native-size block of {args.out}")
         set_folder, label = DOMAIN_SETS["photos"]

@@ -140,6 +140,63 @@ def test_rewriting_a_cards_evaluation_keeps_the_sections_around_it(tmp_path):
     assert card.read_text().count("## Evaluation") == 1 and card.read_text().count("critic") == 1
 
 
+def test_rewriting_only_the_measurement_records_keeps_the_native_tables(tmp_path):
+    """--records-only replaces the records at the end of the native-size block, keeps every table
+    before them and the sections after the block, marks where the records begin (an older RESULTS.md
+    without the marker included), and is idempotent."""
+    from scripts.publish_results import NATIVE_END, NATIVE_START, RECORDS_START, _write_records_only
+
+    docs = tmp_path / "measurements"
+    docs.mkdir()
+    (docs / "01-a.md").write_text("### Record A\n\nold a\n")
+    (docs / "02-b.md").write_text("### Record B\n\nold b\n")
+    results = tmp_path / "RESULTS.md"
+    results.write_text(f"# Results\n\n{NATIVE_START}\n## Native\n\n| table | kept |\n\n### Record A\n\nold a\n\n"
+                       f"### Record B\n\nold b\n\n{NATIVE_END}\n\n## Speed\n\nfast\n")
+    (docs / "02-b.md").write_text("### Record B\n\nnew b\n")
+    (docs / "03-c.md").write_text("### Record C\n\nnew c\n")
+    _write_records_only(results, docs)
+    text = results.read_text()
+    assert "old b" not in text and "new b" in text and "new c" in text and text.count("old a") == 1
+    assert (text.index("| table | kept |") < text.index(RECORDS_START) < text.index("### Record A")
+            < text.index("new b") < text.index("new c") < text.index(NATIVE_END) < text.index("fast"))
+    _write_records_only(results, docs)
+    assert results.read_text() == text
+
+    (tmp_path / "bare.md").write_text("# Results\n\nno native block\n")
+    with pytest.raises(SystemExit, match="no native-size block"):
+        _write_records_only(tmp_path / "bare.md", docs)
+
+
+def test_results_md_holds_every_measurement_record_as_written():
+    """RESULTS.md's records are docs/measurements/*.md verbatim: rewriting them changes nothing."""
+    import shutil
+    import tempfile
+
+    from scripts.publish_results import MEASUREMENTS, _write_records_only
+
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "RESULTS.md"
+        shutil.copy(ROOT / "RESULTS.md", copy)
+        _write_records_only(copy, MEASUREMENTS)
+        assert copy.read_text() == (ROOT / "RESULTS.md").read_text(), (
+            "RESULTS.md is out of date with docs/measurements: run python scripts/publish_results.py --records-only")
+
+
+def test_native_only_refuses_to_replace_published_tables_without_evaluations(tmp_path):
+    import subprocess
+    import sys
+
+    results = tmp_path / "RESULTS.md"
+    results.write_text("published tables\n")
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "publish_results.py"), "--native-only",
+                          "--eval-root", str(tmp_path / "no-evals"), "--out", str(results)],
+                         capture_output=True, text=True)
+    assert run.returncode != 0
+    assert "no-evals/scenes-val-native" in run.stderr and "--records-only" in run.stderr
+    assert results.read_text() == "published tables\n"
+
+
 def test_each_checkpoint_fills_with_the_options_and_limits_its_shipped_run_records():
     """A shipped run's weightless inference options (edge_blend), max_side and rank are in the shipped
     config.json, and the loaded model uses them: changing a recipe without its checkpoint, or the
