@@ -396,24 +396,16 @@ def _records(folder: Path) -> list[str]:
 
 
 def _write_records_only(path: Path, folder: Path) -> None:
-    """Replace only the measurement records at the end of RESULTS.md's native-size block, keeping its
-    tables: they need the native-size evaluations, which a fresh clone does not have. A RESULTS.md
-    written before the records had their marker gets it in front of the first record's text."""
+    """Replace only the measurement records at the end of RESULTS.md's native-size block (from their
+    marker to the block's end), keeping its tables: they need the native-size evaluations, which a fresh
+    clone does not have."""
     text = path.read_text()
-    if NATIVE_END not in text:
-        raise SystemExit(f"{path} has no native-size block (no {NATIVE_END!r} line): run "
-                         "scripts/publish_results.py --native-only with the native-size evaluations first")
-    head, tail = text.split(NATIVE_END, 1)
-    if RECORDS_START in head:
-        head = head.split(RECORDS_START, 1)[0]
-    else:
-        first = next((r.read_text().strip().splitlines()[0] for r in sorted(folder.glob("*.md"))
-                      if r.read_text().strip()), None) if folder.is_dir() else None
-        if first is None or f"\n{first}\n" not in head:
-            raise SystemExit(f"{path}: cannot find where the measurement records begin (no {RECORDS_START!r} "
-                             f"line and no line {first!r} from {folder}); run --native-only instead")
-        head = head[:head.rindex(f"\n{first}\n") + 1]
-    path.write_text(head + "\n".join(_records(folder)) + "\n" + NATIVE_END + tail)
+    if RECORDS_START not in text or NATIVE_END not in text.split(RECORDS_START, 1)[1]:
+        raise SystemExit(f"{path} has no measurement records block (a {RECORDS_START!r} line before "
+                         f"{NATIVE_END!r}): run scripts/publish_results.py --native-only with the native-size "
+                         "evaluations first")
+    head, rest = text.split(RECORDS_START, 1)
+    path.write_text(head + "\n".join(_records(folder)) + "\n" + NATIVE_END + rest.split(NATIVE_END, 1)[1])
 
 
 def _write_native_only(path: Path, section: list[str]) -> None:

@@ -142,45 +142,39 @@ def test_rewriting_a_cards_evaluation_keeps_the_sections_around_it(tmp_path):
 
 def test_rewriting_only_the_measurement_records_keeps_the_native_tables(tmp_path):
     """--records-only replaces the records at the end of the native-size block, keeps every table
-    before them and the sections after the block, marks where the records begin (an older RESULTS.md
-    without the marker included), and is idempotent."""
+    before them and the sections after the block, and is idempotent; a file without the block says so."""
     from scripts.publish_results import NATIVE_END, NATIVE_START, RECORDS_START, _write_records_only
 
     docs = tmp_path / "measurements"
     docs.mkdir()
-    (docs / "01-a.md").write_text("### Record A\n\nold a\n")
-    (docs / "02-b.md").write_text("### Record B\n\nold b\n")
-    results = tmp_path / "RESULTS.md"
-    results.write_text(f"# Results\n\n{NATIVE_START}\n## Native\n\n| table | kept |\n\n### Record A\n\nold a\n\n"
-                       f"### Record B\n\nold b\n\n{NATIVE_END}\n\n## Speed\n\nfast\n")
+    (docs / "01-a.md").write_text("### Record A\n\nkept a\n")
     (docs / "02-b.md").write_text("### Record B\n\nnew b\n")
     (docs / "03-c.md").write_text("### Record C\n\nnew c\n")
+    results = tmp_path / "RESULTS.md"
+    results.write_text(f"# Results\n\n{NATIVE_START}\n## Native\n\n| table | kept |\n\n{RECORDS_START}\n\n"
+                       f"### Record A\n\nkept a\n\n### Record B\n\nold b\n\n{NATIVE_END}\n\n## Speed\n\nfast\n")
     _write_records_only(results, docs)
     text = results.read_text()
-    assert "old b" not in text and "new b" in text and "new c" in text and text.count("old a") == 1
+    assert "old b" not in text and "new b" in text and "new c" in text and text.count("kept a") == 1
     assert (text.index("| table | kept |") < text.index(RECORDS_START) < text.index("### Record A")
             < text.index("new b") < text.index("new c") < text.index(NATIVE_END) < text.index("fast"))
     _write_records_only(results, docs)
     assert results.read_text() == text
 
-    (tmp_path / "bare.md").write_text("# Results\n\nno native block\n")
-    with pytest.raises(SystemExit, match="no native-size block"):
+    (tmp_path / "bare.md").write_text(f"# Results\n\n{NATIVE_START}\nno records marker\n{NATIVE_END}\n")
+    with pytest.raises(SystemExit, match="no measurement records block"):
         _write_records_only(tmp_path / "bare.md", docs)
 
 
-def test_results_md_holds_every_measurement_record_as_written():
+def test_results_md_holds_every_measurement_record_as_written(tmp_path):
     """RESULTS.md's records are docs/measurements/*.md verbatim: rewriting them changes nothing."""
-    import shutil
-    import tempfile
-
     from scripts.publish_results import MEASUREMENTS, _write_records_only
 
-    with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / "RESULTS.md"
-        shutil.copy(ROOT / "RESULTS.md", copy)
-        _write_records_only(copy, MEASUREMENTS)
-        assert copy.read_text() == (ROOT / "RESULTS.md").read_text(), (
-            "RESULTS.md is out of date with docs/measurements: run python scripts/publish_results.py --records-only")
+    copy = tmp_path / "RESULTS.md"
+    copy.write_text((ROOT / "RESULTS.md").read_text())
+    _write_records_only(copy, MEASUREMENTS)
+    assert copy.read_text() == (ROOT / "RESULTS.md").read_text(), (
+        "RESULTS.md is out of date with docs/measurements: run python scripts/publish_results.py --records-only")
 
 
 def test_native_only_refuses_to_replace_published_tables_without_evaluations(tmp_path):
