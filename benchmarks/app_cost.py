@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import socket
 import statistics
 import subprocess
@@ -38,6 +37,8 @@ import numpy as np  # noqa: E402
 import psutil  # noqa: E402
 import torch  # noqa: E402
 from PIL import Image  # noqa: E402
+
+from train.machine import cpu_label  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 GIB = 1024**3
@@ -200,7 +201,7 @@ def main() -> None:
     small_hole[100:140, 90:160] = 255
     Image.fromarray(small_hole).save(folder / "small-mask.png")
     h, w = hole.shape
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+    print(f"machine: {cpu_label()}, {os.cpu_count()} CPUs, "
           f"{psutil.virtual_memory().total / GIB:.0f} GiB, torch {torch.__version__}; photo {w}×{h} "
           f"({w * h / 1e6:.1f} MP), hole {100 * hole.mean():.1f} %; medians of {args.repeats}\n")
     if not args.skip_memory:

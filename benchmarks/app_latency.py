@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import socket
 import statistics
 import sys
@@ -31,6 +30,7 @@ from PIL import Image  # noqa: E402
 
 import inpainting  # noqa: E402
 from benchmarks.strategies import photo_and_mask  # noqa: E402
+from train.machine import cpu_label  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -88,7 +88,7 @@ def main() -> None:
     if demo is not None:
         demo.close()
 
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, {torch.get_num_threads()} torch "
+    print(f"machine: {cpu_label()}, {os.cpu_count()} CPUs, {torch.get_num_threads()} torch "
           f"threads, torch {torch.__version__}; {args.model} at {w}×{h}, hole {100 * (mask > 127).mean():.1f} %, "
           f"strategy {args.strategy}; median (min) of {args.repeats} after 1 warm-up, ms\n")
     print("| path | median ms | min ms |\n|---|---|---|")

@@ -11,7 +11,6 @@ the peak resident memory of the process.
 from __future__ import annotations
 
 import argparse
-import platform
 import resource
 import statistics
 import time
@@ -21,6 +20,7 @@ import cv2
 import numpy as np
 
 import inpainting
+from train.machine import cpu_label
 
 DEFAULT_PHOTO = Path(__file__).resolve().parents[2] / "shared" / "data" / "scenes" / "val" / "sunhays80_cliff_sun_bufxhmtcaobdrgvd.jpg"
 
@@ -50,7 +50,7 @@ def main(argv=None) -> None:
     p.add_argument("--variants", nargs="+", default=["auto:768", "crop:1024", "crop:512", "resize:768"],
                    help="strategy:max_side pairs")
     args = p.parse_args(argv)
-    print(f"machine: {platform.processor() or platform.machine()}; patchmatch-cython; median (min) of {args.repeats} "
+    print(f"machine: {cpu_label()}; patchmatch-cython; median (min) of {args.repeats} "
           "runs after 1 warm-up\n")
     print("| size | hole | strategy | max_side | chosen | median s | min s |")
     print("|---|---:|---|---:|---|---:|---:|")

@@ -9,7 +9,6 @@ brush-stroke mask covering about 3 % of the image.
 from __future__ import annotations
 
 import argparse
-import platform
 import statistics
 import time
 
@@ -19,6 +18,7 @@ import torch
 
 import inpainting
 from inpainting.inference import STRATEGIES
+from train.machine import cpu_label
 
 
 def photo_and_mask(width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
@@ -44,7 +44,7 @@ def main() -> None:
     p.add_argument("--sizes", nargs="+", default=["512x512", "2048x1536"])
     p.add_argument("--device", default=None)
     args = p.parse_args()
-    print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, "
+    print(f"machine: {cpu_label()}, {torch.get_num_threads()} torch threads, "
           f"torch {torch.__version__}; median (min) of {args.repeats} runs after 1 warm-up, in ms\n")
     strategies = [s for s in STRATEGIES]
     print("| model | size | hole % | " + " | ".join(strategies) + " |")

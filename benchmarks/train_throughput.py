@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import tempfile
 import time
@@ -34,6 +33,7 @@ from PIL import Image
 import inpainting
 from train.data import MaskSpec
 from train.losses import MissingWeightsError, find_vgg16_weights
+from train.machine import cpu_label
 from train.recipes import get_recipe, list_recipes
 from train.trainer import TrainOptions, Trainer
 
@@ -101,7 +101,7 @@ def main() -> None:
             vgg, vgg_note = None, "ImageNet VGG-16"
     except MissingWeightsError:
         vgg, vgg_note = torchvision.models.vgg16(weights=None), "randomly initialised VGG-16 (no cached weights)"
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, {torch.get_num_threads()} "
+    print(f"machine: {cpu_label()}, {os.cpu_count()} CPUs, {torch.get_num_threads()} "
           f"torch threads, torch {torch.__version__}; {args.steps} timed steps after 1 warm-up, median of "
           f"{args.repeats}; perceptual terms: {vgg_note}\n")
     print("| recipe | model (preset) | size | batch | variant | images/s | s/step | speed-up | data |")

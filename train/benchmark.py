@@ -45,6 +45,7 @@ import torch
 import inpainting
 from inpainting.inference import model_inputs
 from inpainting.masks import get_mask_generator, mask_ratio
+from train.machine import cpu_label
 
 __all__ = ["FORMAT", "benchmark", "benchmark_model", "environment", "main", "markdown_table", "test_inputs"]
 
@@ -103,22 +104,12 @@ def test_inputs(
     return cases
 
 
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def environment(device: torch.device) -> dict[str, Any]:
     """Device name, torch threads and versions: the context every figure needs."""
     env = {
         "device": str(device),
-        "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else _cpu_name(),
-        "cpu": _cpu_name(),
+        "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else cpu_label(),
+        "cpu": cpu_label(),
         "cpu_count": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
         "torch": torch.__version__,

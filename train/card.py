@@ -3,7 +3,6 @@ training section (recipe, data, losses, budget, every invocation) and the valida
 from __future__ import annotations
 
 import json
-import platform
 import shlex
 import sys
 from dataclasses import asdict
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from train.data import describe_source
+from train.machine import cpu_label
 
 if TYPE_CHECKING:
     from train.trainer import Trainer
@@ -35,6 +35,7 @@ def metadata(trainer: "Trainer") -> dict[str, Any]:
         "precision": trainer.precision,
         "steps": trainer.step,
         "wall_time_s": round(trainer.wall_time, 1),
+        "device": device_label(trainer),
         "metrics": {k: round(v, 5) for k, v in trainer.metrics.items()},
     }
     if options.name:
@@ -47,10 +48,12 @@ def command_line() -> str:
     return "python -m train " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
 def device_label(trainer: "Trainer") -> str:
+    """What the run trained on: the GPUs, or the CPU with the features that set its speed
+    (:func:`train.machine.cpu_label`), so that wall times from different machines can be told apart."""
     if trainer.device.type == "cuda":
         name = torch.cuda.get_device_name(trainer.device)
         return f"{trainer.accelerator.num_processes}× {name}"
-    return f"CPU ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
+    return f"CPU: {cpu_label()}, {torch.get_num_threads()} threads"
 
 def training_card(trainer: "Trainer") -> str:
     """The model card's training section (markdown)."""
